@@ -1,0 +1,42 @@
+"""Plain data objects (frozen dataclasses) that every layer shares; no I/O here."""
+
+from mlharbor.entities.dataset import (
+    Dataset,
+    DatasetInput,
+    InputTag,
+    LoggedModelInput,
+    LoggedModelOutput,
+)
+from mlharbor.entities.enums import LifecycleStage, LoggedModelStatus, RunStatus, ViewType
+from mlharbor.entities.experiment import Experiment, ExperimentTag
+from mlharbor.entities.file_info import FileInfo
+from mlharbor.entities.logged_model import LoggedModel, ModelRegistration
+from mlharbor.entities.metric import Metric, Param, RunTag
+from mlharbor.entities.paged_list import PagedList
+from mlharbor.entities.run import Run, RunData, RunInfo, RunInputs, RunOutputs
+
+__all__ = [
+    "Dataset",
+    "DatasetInput",
+    "Experiment",
+    "ExperimentTag",
+    "FileInfo",
+    "InputTag",
+    "LifecycleStage",
+    "LoggedModel",
+    "LoggedModelInput",
+    "LoggedModelOutput",
+    "LoggedModelStatus",
+    "Metric",
+    "ModelRegistration",
+    "PagedList",
+    "Param",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunInputs",
+    "RunOutputs",
+    "RunStatus",
+    "RunTag",
+    "ViewType",
+]

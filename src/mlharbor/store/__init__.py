@@ -1,0 +1,1 @@
+"""Persistence: tracking and registry stores behind Protocols, and artifact repositories."""

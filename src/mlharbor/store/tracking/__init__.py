@@ -1,0 +1,5 @@
+"""Tracking stores: the Protocol every backend implements, and the backends."""
+
+from mlharbor.store.tracking.protocol import TrackingStore
+
+__all__ = ["TrackingStore"]

@@ -1,0 +1,1 @@
+"""The SQL tracking store (SQLite and PostgreSQL) on SQLAlchemy Core."""
