@@ -6,6 +6,7 @@ Sub-commands load lazily so ``mlharbor --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 
