@@ -1,0 +1,1 @@
+"""The client layer: :class:`MlharborClient` and the fluent API built on it."""
