@@ -12,6 +12,15 @@ from mlharbor.entities.experiment import Experiment, ExperimentTag
 from mlharbor.entities.file_info import FileInfo
 from mlharbor.entities.logged_model import LoggedModel, ModelRegistration
 from mlharbor.entities.metric import Metric, Param, RunTag
+from mlharbor.entities.model_registry import (
+    ModelVersion,
+    ModelVersionStage,
+    ModelVersionStatus,
+    ModelVersionTag,
+    RegisteredModel,
+    RegisteredModelAlias,
+    RegisteredModelTag,
+)
 from mlharbor.entities.paged_list import PagedList
 from mlharbor.entities.run import Run, RunData, RunInfo, RunInputs, RunOutputs
 
@@ -29,8 +38,15 @@ __all__ = [
     "LoggedModelStatus",
     "Metric",
     "ModelRegistration",
+    "ModelVersion",
+    "ModelVersionStage",
+    "ModelVersionStatus",
+    "ModelVersionTag",
     "PagedList",
     "Param",
+    "RegisteredModel",
+    "RegisteredModelAlias",
+    "RegisteredModelTag",
     "Run",
     "RunData",
     "RunInfo",
