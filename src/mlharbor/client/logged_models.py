@@ -1,0 +1,89 @@
+"""Logged-model methods of :class:`~mlharbor.client.client.MlharborClient` (MLflow 3 models)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlharbor.entities import LoggedModel, LoggedModelStatus, PagedList
+from mlharbor.exceptions import InvalidParameterValue
+
+if TYPE_CHECKING:
+    from mlharbor.store.tracking.protocol import TrackingStore
+
+__all__ = ["LoggedModelMethods"]
+
+
+def _pairs(values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    return [(str(k), str(v)) for k, v in (values or {}).items()]
+
+
+def _status_name(status: LoggedModelStatus | str) -> str:
+    text = str(status)
+    for member in LoggedModelStatus:
+        if text in (member.value, member.name):
+            return member.value
+    raise InvalidParameterValue(f"Invalid logged model status: {status!r}")
+
+
+class LoggedModelMethods:
+    """Mixin: uses the client's ``store``."""
+
+    store: TrackingStore
+
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel:
+        """Create a PENDING logged model in ``experiment_id`` (a random name when None)."""
+        return self.store.create_logged_model(
+            experiment_id=str(experiment_id),
+            name=name,
+            source_run_id=source_run_id,
+            tags=_pairs(tags),
+            params=_pairs(params),
+            model_type=model_type,
+        )
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        return self.store.get_logged_model(model_id)
+
+    def finalize_logged_model(self, model_id: str, status: LoggedModelStatus | str) -> LoggedModel:
+        """Set the final status: ``LOGGED_MODEL_READY`` or ``LOGGED_MODEL_UPLOAD_FAILED``."""
+        return self.store.finalize_logged_model(model_id, _status_name(status))
+
+    def set_logged_model_tags(self, model_id: str, tags: Mapping[str, Any]) -> None:
+        self.store.set_logged_model_tags(model_id, _pairs(tags))
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        self.store.delete_logged_model_tag(model_id, key)
+
+    def log_model_params(self, model_id: str, params: Mapping[str, Any]) -> None:
+        self.store.log_logged_model_params(model_id, _pairs(params))
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        datasets: Sequence[dict[str, str]] | None = None,
+        max_results: int | None = None,
+        order_by: Sequence[dict[str, Any]] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[LoggedModel]:
+        """One page of logged models; ``order_by`` items are ``{"field_name", "ascending"}``."""
+        return self.store.search_logged_models(
+            experiment_ids=[str(i) for i in experiment_ids],
+            filter_string=filter_string,
+            datasets=datasets,
+            max_results=max_results,
+            order_by=order_by,
+            page_token=page_token,
+        )
+
+    def delete_logged_model(self, model_id: str) -> None:
+        self.store.delete_logged_model(model_id)

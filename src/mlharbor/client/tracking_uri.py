@@ -1,0 +1,82 @@
+"""Where tracking and registry data go: the process-wide tracking and registry URIs.
+
+Resolution order for the tracking URI: :func:`set_tracking_uri`, then ``MLHARBOR_TRACKING_URI``,
+then ``MLFLOW_TRACKING_URI``, then ``sqlite:///mlharbor.db`` in the current working directory.
+The registry URI defaults to the tracking URI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_TRACKING_URI",
+    "get_registry_uri",
+    "get_tracking_uri",
+    "is_tracking_uri_set",
+    "set_registry_uri",
+    "set_tracking_uri",
+]
+
+DEFAULT_TRACKING_URI = "sqlite:///mlharbor.db"
+
+_tracking_uri: str | None = None
+_registry_uri: str | None = None
+
+
+def _normalize(uri: str | Path) -> str:
+    return os.fspath(uri)
+
+
+def set_tracking_uri(uri: str | Path | None) -> None:
+    """Send tracking data to ``uri`` (a database URL, a directory or an HTTP server) from now on.
+
+    Like MLflow, the URI is also exported as ``MLFLOW_TRACKING_URI`` so child processes (model
+    serving, projects) track to the same place; ``None`` clears both.
+    """
+    global _tracking_uri
+    if uri is None:
+        _tracking_uri = None
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+        return
+    _tracking_uri = _normalize(uri)
+    os.environ["MLFLOW_TRACKING_URI"] = _tracking_uri
+
+
+def is_tracking_uri_set() -> bool:
+    """True when a tracking URI was set explicitly or through the environment."""
+    return bool(
+        _tracking_uri
+        or os.environ.get("MLHARBOR_TRACKING_URI")
+        or os.environ.get("MLFLOW_TRACKING_URI")
+    )
+
+
+def get_tracking_uri() -> str:
+    """Return the tracking URI in effect (see the module docstring for the order)."""
+    if _tracking_uri:
+        return _tracking_uri
+    return (
+        os.environ.get("MLHARBOR_TRACKING_URI")
+        or os.environ.get("MLFLOW_TRACKING_URI")
+        or DEFAULT_TRACKING_URI
+    )
+
+
+def set_registry_uri(uri: str | Path | None) -> None:
+    """Send model-registry data to ``uri`` from now on."""
+    global _registry_uri
+    _registry_uri = _normalize(uri) if uri is not None else None
+
+
+def get_registry_uri() -> str:
+    """Return the registry URI: the one set, ``MLHARBOR_REGISTRY_URI``, ``MLFLOW_REGISTRY_URI``,
+    else the tracking URI."""
+    if _registry_uri:
+        return _registry_uri
+    return (
+        os.environ.get("MLHARBOR_REGISTRY_URI")
+        or os.environ.get("MLFLOW_REGISTRY_URI")
+        or get_tracking_uri()
+    )
