@@ -33,6 +33,7 @@ __all__ = [
     "HostCreds",
     "RetrySettings",
     "call_endpoint",
+    "get_host_creds",
     "http_request",
     "raise_for_response",
     "streamed",
@@ -156,6 +157,11 @@ class HostCreds:
         if self.token:
             return {"Authorization": f"Bearer {self.token}"}
         return {}
+
+
+def get_host_creds(uri: str) -> HostCreds:
+    """Credentials for the tracking server at ``uri``, read from the environment."""
+    return HostCreds.from_env(uri)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 from mlharbor.entities import FileInfo
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.utils.http import HostCreds, call_endpoint, http_request, raise_for_response
+from mlharbor.utils.paths import validate_relative_path
 
 __all__ = ["ARTIFACTS_SERVICE_ROOT", "HttpArtifactRepository", "resolve_artifacts_uri"]
 
@@ -82,17 +83,8 @@ def _redact(uri: str | None) -> str:
 
 
 def _clean(path: str | None) -> str:
-    """Normalise a user-supplied relative artifact path; refuse anything that leaves the root."""
-    if not path:
-        return ""
-    if "\\" in path or "\x00" in path:
-        raise InvalidParameterValue(f"Invalid artifact path: {path!r}")
-    if path.startswith("/") or posixpath.isabs(path):
-        raise InvalidParameterValue(f"Invalid artifact path: {path!r}")
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
-        raise InvalidParameterValue(f"Invalid artifact path: {path!r}")
-    return "/".join(parts)
+    """A user-supplied relative artifact path, checked once by the shared path rules."""
+    return validate_relative_path(path) if path else ""
 
 
 def _content_type(name: str) -> str:
@@ -109,7 +101,8 @@ class HttpArtifactRepository:
     Args:
         artifact_uri: an ``mlflow-artifacts:`` or ``http(s)`` artifact URI.
         tracking_uri: the tracking server an ``mlflow-artifacts:/`` URI is relative to; defaults
-            to ``MLHARBOR_TRACKING_URI``/``MLFLOW_TRACKING_URI`` from the environment.
+            to ``MLFLOW_TRACKING_URI`` (which ``set_tracking_uri`` exports), then
+            ``MLHARBOR_TRACKING_URI``.
         creds: credentials to use; built from the environment for the resolved host otherwise.
     """
 
@@ -121,8 +114,9 @@ class HttpArtifactRepository:
     ) -> None:
         self.artifact_uri = artifact_uri
         if tracking_uri is None:
-            tracking_uri = os.environ.get("MLHARBOR_TRACKING_URI") or os.environ.get(
-                "MLFLOW_TRACKING_URI"
+            # set_tracking_uri exports MLFLOW_TRACKING_URI, so it reflects the current choice.
+            tracking_uri = os.environ.get("MLFLOW_TRACKING_URI") or os.environ.get(
+                "MLHARBOR_TRACKING_URI"
             )
         url = resolve_artifacts_uri(artifact_uri, tracking_uri)
         service_base, found, root = url.partition(ARTIFACTS_SERVICE_ROOT)

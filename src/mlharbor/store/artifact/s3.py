@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from mlharbor.entities import FileInfo
 from mlharbor.exceptions import InvalidParameterValue, MlharborException, ResourceDoesNotExist
+from mlharbor.utils.paths import validate_relative_path
 
 __all__ = ["S3ArtifactRepository", "parse_s3_uri"]
 
@@ -44,15 +45,8 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def _clean(path: str | None) -> str:
-    """Normalise a relative artifact path; refuse absolute paths and ``..``."""
-    if not path:
-        return ""
-    if path.startswith("/") or "\\" in path or "\x00" in path:
-        raise InvalidParameterValue(f"Invalid artifact path: {path!r}")
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise InvalidParameterValue(f"Invalid artifact path: {path!r}")
-    return "/".join(parts)
+    """A user-supplied relative artifact path, checked once by the shared path rules."""
+    return validate_relative_path(path) if path else ""
 
 
 def _size_env(name: str, default: int) -> int:
