@@ -30,8 +30,7 @@ class ModelVersionStage:
             if stage.lower() == known.lower():
                 return known
         raise InvalidParameterValue(
-            f"Invalid Model Version stage: {stage}. "
-            f"Value must be one of {', '.join(cls.ALL)}."
+            f"Invalid Model Version stage: {stage}. Value must be one of {', '.join(cls.ALL)}."
         )
 
 

@@ -1,0 +1,1 @@
+"""Model-registry stores: the :class:`RegistryStore` contract and its SQL and REST backends."""

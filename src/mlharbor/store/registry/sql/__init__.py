@@ -1,0 +1,1 @@
+"""The SQL registry store, sharing the tracking database and its migrations."""
