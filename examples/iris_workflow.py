@@ -1,14 +1,12 @@
 """Train, track, register and serve an iris classifier, end to end.
 
-The blog-post workflow this project is measured against, with ``import mlharbor as
+The workflow of a typical MLflow tutorial, with ``import mlharbor as
 mlflow`` in place of ``import mlflow``. The server comes from ``MLFLOW_TRACKING_URI``
 (``scripts/demo`` sets it to http://127.0.0.1:5000).
 """
 
 from __future__ import annotations
 
-import mlharbor.pyfunc
-import mlharbor.sklearn
 import pandas as pd
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
@@ -27,9 +25,7 @@ def main() -> None:
 
     with mlflow.start_run() as run:
         iris = load_iris()
-        x_train, x_test, y_train, y_test = train_test_split(
-            iris.data, iris.target, test_size=0.2
-        )
+        x_train, x_test, y_train, y_test = train_test_split(iris.data, iris.target, test_size=0.2)
         clf = RandomForestClassifier(n_estimators=100, max_depth=3)
         clf.fit(x_train, y_train)
         acc = clf.score(x_test, y_test)
@@ -37,12 +33,12 @@ def main() -> None:
         mlflow.log_param("n_estimators", 100)
         mlflow.log_param("max_depth", 3)
         mlflow.log_metric("accuracy", acc)
-        mlharbor.sklearn.log_model(clf, "model")
+        mlflow.sklearn.log_model(clf, "model")
 
     version = mlflow.register_model(f"runs:/{run.info.run_id}/model", MODEL_NAME)
     mlflow.MlflowClient().set_registered_model_alias(MODEL_NAME, ALIAS, version.version)
 
-    model = mlharbor.pyfunc.load_model(f"models:/{MODEL_NAME}@{ALIAS}")
+    model = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}@{ALIAS}")
     prediction = model.predict(pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=FEATURES))
 
     print(f"experiment: {EXPERIMENT}")

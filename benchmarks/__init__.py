@@ -1,0 +1,1 @@
+"""Benchmarks comparing mlharbor with MLflow 3.17.2 on the same machine (see README.md)."""
