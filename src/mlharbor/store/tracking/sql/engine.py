@@ -15,14 +15,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.sql.dml import Insert
 
 from mlharbor.exceptions import InvalidParameterValue
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+
+    UpsertInsert: TypeAlias = PgInsert | SqliteInsert
 
 __all__ = ["dialect_insert", "get_engine", "normalize_db_uri", "reading", "writing"]
 
@@ -141,7 +146,7 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def dialect_insert(connection: Connection, table: Table) -> Insert:
+def dialect_insert(connection: Connection, table: Table) -> UpsertInsert:
     """An INSERT for ``table`` that supports ``on_conflict_do_*`` on the connection's dialect."""
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert

@@ -1,0 +1,118 @@
+"""Run lineage: dataset inputs (deduplicated per experiment by name and digest), model inputs and
+model outputs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select
+
+from mlharbor.entities import DatasetInput, LoggedModelInput, LoggedModelOutput
+from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.store.tracking.sql import schema
+from mlharbor.store.tracking.sql.base import SqlStoreBase
+from mlharbor.store.tracking.sql.engine import dialect_insert, writing
+from mlharbor.utils.validation import validate_dataset_input
+
+MAX_DATASETS_PER_REQUEST = 1000
+_DATASETS = schema.datasets
+
+
+class InputsMixin(SqlStoreBase):
+    """Dataset and model inputs, and model outputs, of runs."""
+
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: Sequence[DatasetInput] | None = None,
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
+        """Link datasets (with their input tags, e.g. the context) and models to a run."""
+        datasets = list(datasets or ())
+        models = list(models or ())
+        if len(datasets) > MAX_DATASETS_PER_REQUEST:
+            raise InvalidParameterValue(
+                f"A batch logging request can contain at most {MAX_DATASETS_PER_REQUEST} "
+                f"datasets. Got {len(datasets)} datasets. Please split up datasets across "
+                "multiple requests and try again."
+            )
+        for dataset_input in datasets:
+            validate_dataset_input(dataset_input)
+        for model in models:
+            if not model.model_id:
+                raise InvalidParameterValue("Model input must have a model_id")
+        with writing(self._engine) as connection:
+            run = self._run_row(connection, run_id)
+            self._check_run_active(connection, run_id)
+            for dataset_input in datasets:
+                dataset_uuid = _dataset_uuid(connection, run.experiment_id, dataset_input)
+                link = dialect_insert(connection, schema.run_dataset_inputs)
+                connection.execute(
+                    link.values(run_uuid=run_id, dataset_uuid=dataset_uuid).on_conflict_do_nothing()
+                )
+                if dataset_input.tags:
+                    tags = {tag.key: tag.value for tag in dataset_input.tags}
+                    insert = dialect_insert(connection, schema.run_input_tags)
+                    connection.execute(
+                        insert.on_conflict_do_update(
+                            index_elements=["run_uuid", "dataset_uuid", "key"],
+                            set_={"value": insert.excluded.value},
+                        ),
+                        [
+                            {"run_uuid": run_id, "dataset_uuid": dataset_uuid, "key": k, "value": v}
+                            for k, v in tags.items()
+                        ],
+                    )
+            if models:
+                insert = dialect_insert(connection, schema.run_model_inputs)
+                connection.execute(
+                    insert.on_conflict_do_nothing(),
+                    [{"run_uuid": run_id, "model_id": m} for m in {m.model_id for m in models}],
+                )
+
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
+        """Record logged models produced by a run (shown as ``outputs.model_outputs``)."""
+        rows = {m.model_id: int(m.step or 0) for m in models or ()}
+        if any(not model_id for model_id in rows):
+            raise InvalidParameterValue("Model output must have a model_id")
+        with writing(self._engine) as connection:
+            self._check_run_active(connection, run_id)
+            if rows:
+                insert = dialect_insert(connection, schema.run_model_outputs)
+                connection.execute(
+                    insert.on_conflict_do_update(
+                        index_elements=["run_uuid", "model_id"], set_={"step": insert.excluded.step}
+                    ),
+                    [{"run_uuid": run_id, "model_id": k, "step": v} for k, v in rows.items()],
+                )
+
+
+def _dataset_uuid(
+    connection: Connection, experiment_id: object, dataset_input: DatasetInput
+) -> str:
+    """The id of the experiment's dataset with this name and digest, created if new."""
+    dataset = dataset_input.dataset
+    where = (
+        (_DATASETS.c.experiment_id == experiment_id)
+        & (_DATASETS.c.name == dataset.name)
+        & (_DATASETS.c.digest == dataset.digest)
+    )
+    found = connection.execute(select(_DATASETS.c.dataset_uuid).where(where)).scalar()
+    if found is not None:
+        return str(found)
+    insert = dialect_insert(connection, _DATASETS)
+    connection.execute(
+        insert.values(
+            dataset_uuid=uuid.uuid4().hex,
+            experiment_id=experiment_id,
+            name=dataset.name,
+            digest=dataset.digest,
+            source_type=dataset.source_type,
+            source=dataset.source,
+            schema=dataset.schema,
+            profile=dataset.profile,
+        ).on_conflict_do_nothing()
+    )
+    # Re-read: on PostgreSQL a concurrent writer may have inserted the same dataset first.
+    return str(connection.execute(select(_DATASETS.c.dataset_uuid).where(where)).scalar_one())
