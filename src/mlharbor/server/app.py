@@ -1,0 +1,256 @@
+"""The ASGI application: one router built from the route table, one error exit.
+
+:func:`create_app` opens the tracking store and returns a plain ASGI callable. Requests are
+matched by exact path first (a dict lookup), then by the few templates with path parameters.
+JSON endpoints have their body or query validated against the endpoint's declared shape, then
+run in a worker thread so blocking store calls never stall the event loop.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from mlharbor.exceptions import BadRequest, InvalidParameterValue, MlharborException
+from mlharbor.server.context import ServerContext
+from mlharbor.server.errors import (
+    error_response,
+    method_not_allowed,
+    not_found,
+    unexpected_error_response,
+)
+from mlharbor.server.routes import Route, all_routes, expand_paths
+
+__all__ = ["MAX_JSON_BODY_BYTES", "HarborApp", "Router", "create_app", "create_app_from_env"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_JSON_BODY_BYTES = 16 * 1024 * 1024
+_BODY_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
+_PARAM = re.compile(r"\{(\w+)(:path)?\}")
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern, last = "", 0
+    for match in _PARAM.finditer(template):
+        pattern += re.escape(template[last : match.start()])
+        body = ".+" if match.group(2) else "[^/]+"
+        pattern += f"(?P<{match.group(1)}>{body})"
+        last = match.end()
+    return re.compile(pattern + re.escape(template[last:]) + "$")
+
+
+class Router:
+    """Maps ``(method, path)`` to a route and its path parameters."""
+
+    def __init__(self, routes: list[Route], static_prefix: str = "") -> None:
+        self.exact: dict[str, dict[str, Route]] = {}
+        templates: dict[str, dict[str, Route]] = {}
+        for route in routes:
+            for path in expand_paths(route, static_prefix):
+                table = templates if "{" in path else self.exact
+                methods = table.setdefault(path, {})
+                if route.method in methods:
+                    raise ValueError(f"two handlers for {route.method} {path}")
+                methods[route.method] = route
+        self.templates = [(_compile(path), methods) for path, methods in templates.items()]
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | list[str] | None:
+        """The route and path parameters; the allowed methods when only the method is wrong;
+        ``None`` when no route has this path."""
+        allowed: list[str] = []
+        candidates: list[tuple[dict[str, Route], dict[str, str]]] = []
+        exact = self.exact.get(path)
+        if exact is not None:
+            candidates.append((exact, {}))
+        for pattern, methods in self.templates:
+            found = pattern.match(path)
+            if found is not None:
+                candidates.append((methods, found.groupdict()))
+        for methods, params in candidates:
+            route = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
+            if route is not None:
+                return route, params
+            allowed.extend(methods)
+        return allowed or None
+
+
+def _query_lists(query_string: bytes) -> dict[str, list[str]]:
+    return urllib.parse.parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+
+
+def _is_json_content_type(value: str | None) -> bool:
+    return value is not None and value.split(";")[0].strip().lower() == "application/json"
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> BadRequest:
+    return BadRequest(f"Request body exceeds the limit of {MAX_JSON_BODY_BYTES} bytes.")
+
+
+class HarborApp:
+    """The ASGI callable serving one :class:`ServerContext`."""
+
+    def __init__(self, context: ServerContext, router: Router) -> None:
+        self.context = context
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        response = await self.handle(scope, receive)
+        await response(scope, receive, send)
+
+    @staticmethod
+    async def _lifespan(receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def handle(self, scope: Scope, receive: Receive) -> Response:
+        """Route one request and turn every outcome into a response."""
+        try:
+            matched = self.router.match(scope["method"], scope["path"])
+            if matched is None:
+                return not_found()
+            if isinstance(matched, list):
+                if scope["method"] == "OPTIONS":
+                    # CORS preflights of the web UI get a plain OK, as from MLflow's server.
+                    return PlainTextResponse("OK")
+                return method_not_allowed(matched)
+            route, path_params = matched
+            scope["path_params"] = path_params
+            request = Request(scope, receive)
+            if route.raw:
+                response: Response = await route.handler(self.context, request)
+                return response
+            params = await self._params(route, request, path_params)
+            result = await anyio.to_thread.run_sync(route.handler, self.context, params)
+            return Response(
+                orjson.dumps(result if result is not None else {}),
+                media_type="application/json",
+            )
+        except MlharborException as exc:
+            return error_response(exc)
+        except Exception as exc:
+            return unexpected_error_response(exc)
+
+    @staticmethod
+    async def _params(route: Route, request: Request, path_params: dict[str, str]) -> Any:
+        assert route.request is not None
+        method = request.method
+        if method not in _BODY_METHODS:
+            query = _query_lists(request.scope.get("query_string", b""))
+            query.update({k: [v] for k, v in path_params.items()})
+            return route.request.parse_query(query)
+        if method in ("POST", "PUT") and not _is_json_content_type(
+            request.headers.get("content-type")
+        ):
+            raise InvalidParameterValue(
+                "Bad Request. Content-Type must be one of ['application/json']"
+            )
+        raw = await _read_body(request)
+        body: Any = {}
+        if raw.strip():
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                # MLflow parses an unreadable body as an empty message.
+                body = {}
+        if not isinstance(body, dict):
+            body = {}
+        body.update(path_params)
+        return route.request.parse_json(body)
+
+
+def create_app(
+    backend_store_uri: str,
+    default_artifact_root: str | None = None,
+    artifacts_destination: str | None = None,
+    serve_artifacts: bool = True,
+    static_prefix: str = "",
+) -> HarborApp:
+    """Build the tracking server application.
+
+    Args:
+        backend_store_uri: database URI of the tracking store (``sqlite:///…``,
+            ``postgresql://…``).
+        default_artifact_root: root of new experiments' artifact locations. ``None`` means
+            ``mlflow-artifacts:`` when serving artifacts, else ``./mlruns``.
+        artifacts_destination: where proxied artifacts are stored (local directory or
+            ``s3://bucket/prefix``); default ``./mlartifacts``.
+        serve_artifacts: serve ``/api/2.0/mlflow-artifacts/*``; without it those routes
+            answer 503.
+        static_prefix: a path prefix placed in front of every route.
+
+    Returns:
+        An ASGI application.
+    """
+    import os
+
+    from mlharbor.server.artifact_access import ArtifactAccess
+    from mlharbor.store.tracking.factory import get_tracking_store
+
+    if default_artifact_root is None:
+        default_artifact_root = (
+            "mlflow-artifacts:" if serve_artifacts else os.path.abspath("mlruns")
+        )
+    artifacts = None
+    if serve_artifacts:
+        destination = artifacts_destination or "mlartifacts"
+        if "://" not in destination:
+            destination = os.path.abspath(destination)
+        artifacts = ArtifactAccess(destination)
+    store = get_tracking_store(backend_store_uri, default_artifact_root)
+    context = ServerContext(
+        store=store,
+        backend_store_uri=backend_store_uri,
+        default_artifact_root=default_artifact_root,
+        artifacts=artifacts,
+    )
+    return HarborApp(context, Router(all_routes(), static_prefix))
+
+
+def create_app_from_env() -> HarborApp:
+    """Build the application from ``MLHARBOR_SERVER_*`` variables (set by ``mlharbor server``
+    for its worker processes)."""
+    import os
+
+    env = os.environ
+    return create_app(
+        env["MLHARBOR_SERVER_BACKEND_STORE_URI"],
+        env.get("MLHARBOR_SERVER_DEFAULT_ARTIFACT_ROOT") or None,
+        env.get("MLHARBOR_SERVER_ARTIFACTS_DESTINATION") or None,
+        env.get("MLHARBOR_SERVER_SERVE_ARTIFACTS", "true") == "true",
+        env.get("MLHARBOR_SERVER_STATIC_PREFIX", ""),
+    )

@@ -1,0 +1,56 @@
+"""The one exit for errors: every failure becomes MLflow's ``{"error_code", "message"}`` body.
+
+:class:`MlharborException` keeps its code and the HTTP status of
+:func:`mlharbor.exceptions.http_status_for`; anything else is logged and answered as a 500
+``INTERNAL_ERROR`` without a traceback. Unrouted paths answer like MLflow's server: a small
+HTML page with 404 or 405, which clients map to ``ENDPOINT_NOT_FOUND``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from starlette.responses import Response
+
+from mlharbor.exceptions import MlharborException
+
+__all__ = ["error_response", "method_not_allowed", "not_found", "unexpected_error_response"]
+
+log = logging.getLogger("mlharbor.server")
+
+_PAGE = "<!doctype html>\n<html lang=en>\n<title>{status} {title}</title>\n<h1>{title}</h1>\n"
+
+
+def error_response(exc: MlharborException) -> Response:
+    """The JSON error body and status for a raised mlharbor error."""
+    return Response(
+        orjson.dumps(exc.serialize_as_json()),
+        status_code=exc.get_http_status_code(),
+        media_type="application/json",
+    )
+
+
+def unexpected_error_response(exc: BaseException) -> Response:
+    """A 500 for a bug: logged with its traceback here, never sent to the client."""
+    log.error("unhandled error while serving a request", exc_info=exc)
+    body = {"error_code": "INTERNAL_ERROR", "message": "Internal server error"}
+    return Response(orjson.dumps(body), status_code=500, media_type="application/json")
+
+
+def _page(status: int, title: str) -> Response:
+    return Response(
+        _PAGE.format(status=status, title=title),
+        status_code=status,
+        media_type="text/html",
+    )
+
+
+def not_found() -> Response:
+    return _page(404, "Not Found")
+
+
+def method_not_allowed(allowed: list[str]) -> Response:
+    response = _page(405, "Method Not Allowed")
+    response.headers["Allow"] = ", ".join(sorted(allowed))
+    return response

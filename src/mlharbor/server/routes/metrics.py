@@ -1,0 +1,87 @@
+"""``/mlflow/metrics/*``: the full history of one metric, and sampled histories for charts."""
+
+from __future__ import annotations
+
+from mlharbor.entities import Metric
+from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.server.context import ServerContext
+from mlharbor.server.params import Field, Kind, Params
+from mlharbor.server.routes import JsonDict, Routes
+from mlharbor.server.routes.common import check_max_results, page_reply
+from mlharbor.server.routes.runs import RUN_ID
+from mlharbor.wire import metric_to_json
+
+routes = Routes()
+
+MAX_HISTORY_RESULTS = 2**31 - 1
+MAX_BULK_RUNS = 100
+MAX_BULK_POINTS = 25000
+DEFAULT_BULK_POINTS = 320
+
+
+@routes.json(
+    "GET",
+    "mlflow/metrics/get-history",
+    RUN_ID,
+    Field("metric_key", required=True),
+    Field("max_results", Kind.INT),
+    Field("page_token"),
+)
+def get_metric_history(ctx: ServerContext, p: Params) -> JsonDict:
+    max_results = check_max_results(p["max_results"], None, MAX_HISTORY_RESULTS)
+    page = ctx.store.get_metric_history(
+        p["run_id"], p["metric_key"], max_results=max_results, page_token=p["page_token"] or None
+    )
+    return page_reply("metrics", page, metric_to_json)
+
+
+def _sample(points: list[Metric], limit: int) -> list[Metric]:
+    """At most ``limit`` points spread evenly over the steps, always keeping the first and last
+    step, so a chart keeps its shape."""
+    steps = sorted({m.step for m in points})
+    if len(steps) <= limit:
+        return points
+    if limit == 1:
+        keep = {steps[-1]}
+    else:
+        keep = {steps[round(i * (len(steps) - 1) / (limit - 1))] for i in range(limit)}
+    return [m for m in points if m.step in keep]
+
+
+@routes.json(
+    "GET",
+    "mlflow/metrics/get-history-bulk-interval",
+    Field("run_ids", Kind.STR_LIST, required=True),
+    Field("metric_key", required=True),
+    Field("start_step", Kind.INT),
+    Field("end_step", Kind.INT),
+    Field("max_results", Kind.INT),
+)
+def get_history_bulk_interval(ctx: ServerContext, p: Params) -> JsonDict:
+    run_ids: list[str] = p["run_ids"]
+    if len(run_ids) > MAX_BULK_RUNS:
+        raise InvalidParameterValue(
+            f"GetMetricHistoryBulkInterval request must specify at most {MAX_BULK_RUNS} run_ids. "
+            f"Received {len(run_ids)} run_ids."
+        )
+    start, end = p["start_step"], p["end_step"]
+    if (start is None) != (end is None):
+        raise InvalidParameterValue(
+            "If either start step or end step are specified, both must be specified."
+        )
+    if start is not None and end is not None and start > end:
+        raise InvalidParameterValue("end_step must be greater than start_step.")
+    limit = check_max_results(p["max_results"], DEFAULT_BULK_POINTS, MAX_BULK_POINTS)
+    assert limit is not None
+    metrics: list[JsonDict] = []
+    for run_id in run_ids:
+        points = [
+            m
+            for m in ctx.store.get_metric_history(run_id, p["metric_key"])
+            if start is None or start <= m.step <= end
+        ]
+        for metric in _sample(points, limit):
+            encoded = metric_to_json(metric)
+            encoded["run_id"] = run_id
+            metrics.append(encoded)
+    return {"metrics": metrics} if metrics else {}
