@@ -1,0 +1,76 @@
+"""SQL building blocks shared by the per-entity compilers.
+
+Everything here renders the same on SQLite and PostgreSQL:
+- ``LIKE`` is case-sensitive (PostgreSQL natively; SQLite connections run
+  ``PRAGMA case_sensitive_like=ON``, set by the engine factory);
+- ``ILIKE`` is ``lower(x) LIKE lower(pattern)``, which both dialects evaluate alike;
+- missing values sort last in both directions through an explicit ``CASE``, never through a
+  dialect's default NULL ordering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, false, func, true
+
+from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.store.search.grammar import Value
+
+__all__ = ["compare", "is_false", "is_true", "missing_last", "parse_experiment_ids"]
+
+
+def compare(column: ColumnElement[Any], comparator: str, value: Value) -> ColumnElement[bool]:
+    """``column <comparator> value`` for a validated comparator other than ``IS [NOT] NULL``."""
+    if comparator == "=":
+        return column == value
+    if comparator == "!=":
+        return column != value
+    if comparator == ">":
+        return column > value
+    if comparator == ">=":
+        return column >= value
+    if comparator == "<":
+        return column < value
+    if comparator == "<=":
+        return column <= value
+    if comparator == "LIKE":
+        return column.like(value)
+    if comparator == "ILIKE":
+        return func.lower(column).like(func.lower(value))
+    if comparator == "IN":
+        return column.in_(value if isinstance(value, tuple) else (value,))
+    if comparator == "NOT IN":
+        return column.not_in(value if isinstance(value, tuple) else (value,))
+    raise ValueError(f"comparator {comparator!r} reached SQL compilation unvalidated")
+
+
+def is_true(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return column == true()
+
+
+def is_false(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return column == false()
+
+
+def missing_last(column: ColumnElement[Any]) -> ColumnElement[int]:
+    """0 for rows that have a value, 1 for NULL: sorts missing values last either way."""
+    return case((column.is_(None), 1), else_=0)
+
+
+def parse_experiment_ids(experiment_ids: Iterable[str | int]) -> list[int]:
+    """Experiment ids as the integers the tables hold.
+
+    Raises:
+        InvalidParameterValue: an id that is not an integer.
+    """
+    parsed: list[int] = []
+    for experiment_id in experiment_ids:
+        try:
+            parsed.append(int(experiment_id))
+        except (TypeError, ValueError):
+            raise InvalidParameterValue(
+                f"Invalid experiment ID '{experiment_id}'. Experiment ID must be a valid integer."
+            ) from None
+    return parsed
