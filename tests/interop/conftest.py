@@ -5,6 +5,7 @@ Every test in this directory is marked ``interop``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,4 +45,25 @@ def mlflow_server(
     ]
     env = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
     with run_server(cmd, port, "/health", env, timeout_s=180, cwd=root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mlharbor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """``mlharbor server`` over a fresh SQLite file, proxying artifacts to a local directory."""
+    root = tmp_path_factory.mktemp("mlharbor-server")
+    port = free_port()
+    cmd = [
+        str(Path(sys.executable).with_name("mlharbor")),
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{root / 'mlharbor.db'}",
+        "--artifacts-destination",
+        str(root / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with run_server(cmd, port, "/health", timeout_s=120, cwd=root) as server:
         yield server
