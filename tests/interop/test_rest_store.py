@@ -1,4 +1,5 @@
-"""``RestTrackingStore`` and ``HttpArtifactRepository`` against a real ``mlflow server`` 3.17.2."""
+"""``RestTrackingStore`` and ``HttpArtifactRepository`` against a real ``mlflow server`` 3.17.2
+and a real ``mlharbor server``: both servers must give the client the same answers."""
 
 from __future__ import annotations
 
@@ -25,9 +26,15 @@ from mlharbor.store.tracking.rest import RestTrackingStore
 from tests.fixtures.servers import RunningServer
 
 
+@pytest.fixture(params=["mlflow_server", "mlharbor_server"])
+def server(request: pytest.FixtureRequest) -> RunningServer:
+    running: RunningServer = request.getfixturevalue(request.param)
+    return running
+
+
 @pytest.fixture
-def store(mlflow_server: RunningServer) -> RestTrackingStore:
-    return RestTrackingStore(mlflow_server.url)
+def store(server: RunningServer) -> RestTrackingStore:
+    return RestTrackingStore(server.url)
 
 
 def _name(prefix: str) -> str:
@@ -210,11 +217,11 @@ def test_inputs_outputs_and_logged_models(store: RestTrackingStore) -> None:
 
 
 def test_artifact_proxy_round_trip(
-    store: RestTrackingStore, mlflow_server: RunningServer, tmp_path: Path
+    store: RestTrackingStore, server: RunningServer, tmp_path: Path
 ) -> None:
     exp_id = store.create_experiment(_name("art"))
     run = store.create_run(exp_id, "u", None, [], None)
-    repo = HttpArtifactRepository(run.info.artifact_uri, tracking_uri=mlflow_server.url)
+    repo = HttpArtifactRepository(run.info.artifact_uri, tracking_uri=server.url)
 
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
