@@ -1,0 +1,22 @@
+"""The ``python_function`` flavor: one ``predict`` interface for every model.
+
+``load_model`` loads any model directory that has the flavor (including ones written by MLflow);
+``save_model``/``log_model`` package custom :class:`PythonModel` objects or models-from-code
+files. Heavy libraries (pandas, numpy, cloudpickle) are imported only when used.
+"""
+
+from __future__ import annotations
+
+from mlharbor.pyfunc.loader import FLAVOR_NAME, PyFuncModel, load_model
+from mlharbor.pyfunc.model import log_model, save_model
+from mlharbor.pyfunc.python_model import PythonModel, PythonModelContext
+
+__all__ = [
+    "FLAVOR_NAME",
+    "PyFuncModel",
+    "PythonModel",
+    "PythonModelContext",
+    "load_model",
+    "log_model",
+    "save_model",
+]

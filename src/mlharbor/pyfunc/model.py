@@ -1,0 +1,337 @@
+"""Custom Python models: save, log and load :class:`PythonModel` objects and models from code.
+
+A model object is written with cloudpickle as ``python_model.pkl`` (flavor loader
+``mlflow.pyfunc.model``); a model given as a path to a code file is copied into the directory
+and run again at load time (loader ``mlflow.pyfunc.loaders.code_model``). Both are the loaders
+MLflow uses, so these directories load in MLflow as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mlharbor.exceptions import InvalidParameterValue, MlharborException
+from mlharbor.models.model import Model
+from mlharbor.pyfunc.foreign_pickle import load_python_model_pickle
+from mlharbor.pyfunc.python_model import PythonModel, PythonModelContext, context_in_predict
+
+__all__ = ["_load_pyfunc", "log_model", "save_model"]
+
+_log = logging.getLogger(__name__)
+
+PYTHON_MODEL_FILE = "python_model.pkl"
+ARTIFACTS_DIR = "artifacts"
+CODE_DIR = "code"
+
+
+class _FunctionModel:
+    """Adapts a plain callable ``f(model_input)`` set by a code file to the model interface."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    def load_context(self, context: PythonModelContext) -> None:
+        """Callables have nothing to load."""
+
+    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
+        return self.function(model_input)
+
+
+class _PythonModelWrapper:
+    """What the loader returns: calls the user's ``predict`` in whichever form it was written."""
+
+    def __init__(self, python_model: Any, context: PythonModelContext) -> None:
+        self.python_model = python_model
+        self.context = context
+        self._with_context = context_in_predict(python_model.predict)
+
+    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
+        import inspect
+
+        kwargs = {}
+        if "params" in inspect.signature(self.python_model.predict).parameters:
+            kwargs["params"] = params
+        if self._with_context:
+            return self.python_model.predict(self.context, model_input, **kwargs)
+        return self.python_model.predict(model_input, **kwargs)
+
+
+def _copy_artifacts(artifacts: dict[str, str], model_dir: str) -> dict[str, dict[str, str]]:
+    """Copy each artifact below ``artifacts/<name>/`` and return the flavor's artifact table."""
+    from mlharbor.models.uri import download_model
+
+    table: dict[str, dict[str, str]] = {}
+    for name, uri in artifacts.items():
+        source = download_model(str(uri))
+        target_dir = os.path.join(model_dir, ARTIFACTS_DIR)
+        os.makedirs(target_dir, exist_ok=True)
+        base = os.path.basename(os.path.normpath(source)) or name
+        target = os.path.join(target_dir, base)
+        if os.path.exists(target):
+            target = os.path.join(target_dir, f"{name}_{base}")
+        if os.path.isdir(source):
+            shutil.copytree(source, target)
+        else:
+            shutil.copy2(source, target)
+        table[name] = {
+            "path": os.path.relpath(target, model_dir).replace(os.sep, "/"),
+            "uri": str(uri),
+        }
+    return table
+
+
+def _copy_code_paths(code_paths: list[str] | None, model_dir: str) -> str | None:
+    if not code_paths:
+        return None
+    code_dir = os.path.join(model_dir, CODE_DIR)
+    os.makedirs(code_dir, exist_ok=True)
+    for path in code_paths:
+        if not os.path.exists(path):
+            raise InvalidParameterValue(f"Code path '{path}' does not exist")
+        target = os.path.join(code_dir, os.path.basename(os.path.normpath(path)))
+        if os.path.isdir(path):
+            shutil.copytree(
+                path, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(path, target)
+    return CODE_DIR
+
+
+def prepare_model_dir(path: str | os.PathLike[str]) -> str:
+    """Create the model directory; refuses a non-empty existing one, like MLflow."""
+    target = os.path.abspath(os.fspath(path))
+    if os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target)):
+        raise MlharborException(
+            f"Path '{target}' already exists and is not empty", "RESOURCE_ALREADY_EXISTS"
+        )
+    os.makedirs(target, exist_ok=True)
+    return target
+
+
+def _dump_python_model(python_model: Any, target: str) -> None:
+    import cloudpickle
+
+    from mlharbor.pyfunc import python_model as base_module
+
+    # The base class travels inside the pickle, so a reader without mlharbor can load it.
+    cloudpickle.register_pickle_by_value(base_module)
+    try:
+        with open(target, "wb") as fh:
+            cloudpickle.dump(python_model, fh)
+    finally:
+        cloudpickle.unregister_pickle_by_value(base_module)
+
+
+def save_model(
+    path: str | os.PathLike[str],
+    python_model: Any = None,
+    artifacts: dict[str, str] | None = None,
+    code_paths: list[str] | None = None,
+    signature: Any = None,
+    input_example: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    mlflow_model: Model | None = None,
+    conda_env: Any = None,
+    model_config: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Save a custom Python model (an object or a models-from-code file) to ``path``.
+
+    Args:
+        python_model: a :class:`PythonModel` instance, a callable, or the path of a code file
+            that calls :func:`mlharbor.models.set_model`.
+        artifacts: name -> local path or URI of files the model needs; copied into the model.
+        code_paths: local files or directories copied under ``code/`` and importable at load.
+        signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
+            when None.
+        input_example: example input, saved as ``input_example.json``.
+        pip_requirements / extra_pip_requirements: override / extend the requirements.
+
+    Raises:
+        InvalidParameterValue: for a missing or unusable ``python_model``.
+        MlharborException: RESOURCE_ALREADY_EXISTS when ``path`` is a non-empty directory.
+    """
+    from mlharbor.models.environment import (
+        environment_flavor_config,
+        resolve_requirements,
+        write_environment,
+    )
+
+    if python_model is None:
+        raise InvalidParameterValue("`python_model` must be specified")
+    model_dir = prepare_model_dir(path)
+    try:
+        mlflow_model = mlflow_model or Model()
+        flavor: dict[str, Any] = {}
+        if isinstance(python_model, str | Path):
+            code_file = os.fspath(python_model)
+            if not os.path.isfile(code_file):
+                raise InvalidParameterValue(
+                    f"The provided model path '{code_file}' does not exist. Ensure the file "
+                    "path is valid and try again."
+                )
+            from mlharbor.models.code_model import load_code_model
+
+            live_model = load_code_model(code_file)
+            base = os.path.basename(code_file)
+            shutil.copy2(code_file, os.path.join(model_dir, base))
+            flavor.update(loader_module="mlflow.pyfunc.loaders.code_model", model_code_path=base)
+        elif isinstance(python_model, PythonModel) or hasattr(python_model, "predict"):
+            live_model = python_model
+            _dump_python_model(python_model, os.path.join(model_dir, PYTHON_MODEL_FILE))
+            flavor.update(loader_module="mlflow.pyfunc.model", python_model=PYTHON_MODEL_FILE)
+        elif callable(python_model):
+            raise InvalidParameterValue(
+                "A plain function can only be logged as models-from-code: put it in a file that "
+                "calls mlflow.models.set_model(function) and pass the file path"
+            )
+        else:
+            raise InvalidParameterValue(
+                "`python_model` must be a PythonModel instance or the path of a code file, got "
+                f"'{type(python_model).__name__}'"
+            )
+        if artifacts:
+            flavor["artifacts"] = _copy_artifacts(artifacts, model_dir)
+        code = _copy_code_paths(code_paths, model_dir)
+        import cloudpickle
+
+        flavor.update(
+            cloudpickle_version=cloudpickle.__version__,
+            code=code,
+            streamable=False,
+            **environment_flavor_config(),
+        )
+        _finish_signature(mlflow_model, live_model, model_dir, flavor, signature, input_example)
+        if metadata is not None:
+            mlflow_model.metadata = metadata
+        mlflow_model.add_flavor("python_function", **flavor)
+        write_environment(
+            model_dir,
+            resolve_requirements(["cloudpickle"], pip_requirements, extra_pip_requirements),
+        )
+        from mlharbor.models.model import directory_size
+
+        mlflow_model.model_size_bytes = directory_size(model_dir)
+        mlflow_model.save(os.path.join(model_dir, "MLmodel"))
+    except BaseException:
+        shutil.rmtree(model_dir, ignore_errors=True)
+        raise
+
+
+def _finish_signature(
+    mlflow_model: Model,
+    live_model: Any,
+    model_dir: str,
+    flavor: dict[str, Any],
+    signature: Any,
+    input_example: Any,
+) -> None:
+    """Save the input example and set (or infer) the signature on ``mlflow_model``."""
+    from mlharbor.models.infer import infer_param_schema, infer_schema
+    from mlharbor.models.input_example import save_input_example, split_example
+    from mlharbor.models.signature import ModelSignature
+
+    if input_example is not None:
+        mlflow_model.saved_input_example_info = save_input_example(model_dir, input_example)
+    if signature is not None or input_example is None:
+        mlflow_model.signature = signature
+        return
+    data, params = split_example(input_example)
+    inputs = infer_schema(data)
+    outputs = None
+    try:
+        model = live_model if hasattr(live_model, "predict") else _FunctionModel(live_model)
+        artifacts = {
+            name: os.path.join(model_dir, entry["path"])
+            for name, entry in flavor.get("artifacts", {}).items()
+        }
+        context = PythonModelContext(artifacts)
+        model.load_context(context)
+        outputs = infer_schema(_PythonModelWrapper(model, context).predict(data, params=params))
+    except Exception as exc:
+        _log.warning("Could not infer the model's output schema from the input example: %s", exc)
+    mlflow_model.signature = ModelSignature(
+        inputs, outputs, infer_param_schema(params) if params else None
+    )
+
+
+def _load_pyfunc(model_path: str, model_config: dict[str, Any] | None = None) -> Any:
+    """Loader of the ``mlflow.pyfunc.model`` / ``mlflow.pyfunc.loaders.code_model`` flavors."""
+    mlflow_model = Model.load(model_path)
+    conf = mlflow_model.flavors.get("python_function", {})
+    if conf.get("model_code_path"):
+        from mlharbor.models.code_model import load_code_model
+
+        code_file = os.path.join(model_path, os.path.basename(str(conf["model_code_path"])))
+        python_model = load_code_model(code_file)
+        if not hasattr(python_model, "predict"):
+            python_model = _FunctionModel(python_model)
+    else:
+        pickled = conf.get("python_model")
+        if not pickled:
+            raise MlharborException(
+                "Python model path was not specified in the model configuration"
+            )
+        python_model = load_python_model_pickle(os.path.join(model_path, str(pickled)))
+    artifacts = {
+        name: os.path.join(model_path, str(entry["path"]))
+        for name, entry in (conf.get("artifacts") or {}).items()
+    }
+    context = PythonModelContext(artifacts, model_config)
+    python_model.load_context(context=context)
+    return _PythonModelWrapper(python_model, context)
+
+
+def log_model(
+    artifact_path: str | None = None,
+    python_model: Any = None,
+    artifacts: dict[str, str] | None = None,
+    code_paths: list[str] | None = None,
+    registered_model_name: str | None = None,
+    signature: Any = None,
+    input_example: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    model_type: str | None = None,
+    step: int = 0,
+    run_id: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Log a custom Python model as a logged model of the active run; see :func:`save_model`.
+
+    Returns:
+        :class:`~mlharbor.models.ModelInfo` with ``model_uri`` ``models:/<model_id>``.
+    """
+    from mlharbor.models.log import log_model as log_flow
+
+    return log_flow(
+        save_model,
+        name=name,
+        artifact_path=artifact_path,
+        registered_model_name=registered_model_name,
+        run_id=run_id,
+        params=params,
+        tags=tags,
+        model_type=model_type,
+        metadata=metadata,
+        step=step,
+        python_model=python_model,
+        artifacts=artifacts,
+        code_paths=code_paths,
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        **kwargs,
+    )
