@@ -54,3 +54,26 @@ async def get_artifact(ctx: ServerContext, request: Request) -> Response:
         raise missing_value("path")
     run = await anyio.to_thread.run_sync(ctx.store.get_run, run_id)
     return await send_location_file(ctx, run.info.artifact_uri, path)
+
+
+def _model_version_location(ctx: ServerContext, name: str, version: str) -> str:
+    from mlharbor.server.routes.registered_models import registry_store
+
+    uri = registry_store(ctx).get_model_version_download_uri(name, version)
+    # Versions registered from a logged model point at it by id.
+    if uri.startswith("models:/"):
+        return ctx.store.get_logged_model(uri[len("models:/") :].strip("/")).artifact_location
+    return uri
+
+
+@routes.raw("GET", "/model-versions/get-artifact", mount="root")
+async def get_model_version_artifact(ctx: ServerContext, request: Request) -> Response:
+    """A file of a registered model version by name, version and model-relative path."""
+    query = request.query_params
+    for required in ("name", "version", "path"):
+        if not query.get(required):
+            raise missing_value(required)
+    location = await anyio.to_thread.run_sync(
+        _model_version_location, ctx, query["name"], query["version"]
+    )
+    return await send_location_file(ctx, location, query["path"])
