@@ -95,10 +95,16 @@ class ArtifactMethods:
         return self._artifact_repository(run_id).download_artifacts(path, dst_path)
 
     @contextmanager
-    def _upload_as(self, run_id: str, artifact_file: str) -> Iterator[str]:
+    def _upload_as(
+        self, run_id: str, artifact_file: str, literal_name: str | None = None
+    ) -> Iterator[str]:
         """Yield a temporary local path; whatever is written there is uploaded as
-        ``artifact_file`` when the block ends."""
-        directory, name = _split_artifact_file(artifact_file)
+        ``artifact_file`` when the block ends. With ``literal_name``, ``artifact_file`` is
+        the directory and the file keeps that exact name (no percent-decoding)."""
+        if literal_name is None:
+            directory, name = _split_artifact_file(artifact_file)
+        else:
+            directory, name = artifact_file, literal_name
         with tempfile.TemporaryDirectory(prefix="mlharbor-upload-") as tmp:
             local_file = os.path.join(tmp, name)
             yield local_file
@@ -190,7 +196,7 @@ class ArtifactMethods:
         safe_key = key.replace("/", "#")
         moment = timestamp if timestamp is not None else now_millis()
         name = f"{safe_key}%step%{step or 0}%timestamp%{moment}%{uuid.uuid4()}.png"
-        with self._upload_as(run_id, f"images/{name}") as local_file:
+        with self._upload_as(run_id, "images", literal_name=name) as local_file:
             pil_image.save(local_file)
 
 

@@ -28,6 +28,17 @@ class LocalArtifactRepository:
     def _resolve(self, artifact_path: str | None) -> str:
         return safe_join(self.root, artifact_path or "")
 
+    def _literal_child(self, directory: str, name: str) -> str:
+        """Join a local file's own name (not a user path: never percent-decoded) below
+        ``directory``, refusing names and symlinks that would leave the root."""
+        if name in ("", ".", "..") or "/" in name or "\\" in name or "\x00" in name:
+            raise InvalidParameterValue(f"Invalid path: {name}")
+        child = os.path.realpath(os.path.join(directory, name))
+        real_root = os.path.realpath(self.root)
+        if os.path.commonpath([real_root, child]) != real_root:
+            raise InvalidParameterValue(f"Invalid path: {name}")
+        return child
+
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
         """Copy ``local_file`` into the directory ``artifact_path`` below the root.
 
@@ -36,9 +47,9 @@ class LocalArtifactRepository:
         """
         if not os.path.isfile(local_file):
             raise ResourceDoesNotExist(f"No such file or directory: '{local_file}'")
-        name = validate_relative_path(os.path.basename(local_file))
-        destination = self._resolve(posixpath.join(artifact_path or "", name))
-        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        directory = self._resolve(artifact_path)
+        destination = self._literal_child(directory, os.path.basename(local_file))
+        os.makedirs(directory, exist_ok=True)
         shutil.copy2(local_file, destination)
 
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
@@ -49,17 +60,17 @@ class LocalArtifactRepository:
         """
         if not os.path.isdir(local_dir):
             raise ResourceDoesNotExist(f"No such file or directory: '{local_dir}'")
-        destination = self._resolve(artifact_path)
-        os.makedirs(destination, exist_ok=True)
-        for current, _dirs, files in os.walk(local_dir):
-            relative = os.path.relpath(current, local_dir)
-            subdir = "" if relative == "." else relative.replace(os.sep, "/")
-            target_dir = self._resolve(posixpath.join(artifact_path or "", subdir))
-            os.makedirs(target_dir, exist_ok=True)
+        base = self._resolve(artifact_path)
+        os.makedirs(base, exist_ok=True)
+        targets = {os.path.abspath(local_dir): base}
+        for current, dirs, files in os.walk(local_dir):
+            target_dir = targets[os.path.abspath(current)]
+            for name in dirs:
+                child = self._literal_child(target_dir, name)
+                os.makedirs(child, exist_ok=True)
+                targets[os.path.abspath(os.path.join(current, name))] = child
             for name in files:
-                self.log_artifact(
-                    os.path.join(current, name), posixpath.join(artifact_path or "", subdir)
-                )
+                shutil.copy2(os.path.join(current, name), self._literal_child(target_dir, name))
 
     def list_artifacts(self, path: str | None = None) -> list[FileInfo]:
         """List direct children of ``path`` with root-relative POSIX paths, sorted by name.
