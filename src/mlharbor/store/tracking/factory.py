@@ -83,12 +83,15 @@ def get_tracking_store(uri: str, artifact_root: str | None = None) -> TrackingSt
     with _lock:
         store = _stores.get(key)
         if store is None:
-            store = _build_rest_store(resolved) if is_rest else _build_sql_store(resolved, root)
+            if root is None:
+                store = _build_rest_store(resolved)
+            else:
+                store = _build_sql_store(resolved, root)
             _stores[key] = store
         return store
 
 
-def _build_sql_store(db_uri: str, artifact_root: str | None) -> TrackingStore:
+def _build_sql_store(db_uri: str, artifact_root: str) -> TrackingStore:
     from mlharbor.store.tracking.sql import SqlTrackingStore
 
     if db_uri.startswith("sqlite:///"):
