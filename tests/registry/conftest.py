@@ -1,0 +1,51 @@
+"""Fixtures for registry tests: a SQL registry store (and the tracking store on the same
+database) on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mlharbor.store.registry.sql.store import SqlRegistryStore
+from mlharbor.store.tracking.sql import SqlTrackingStore
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A database with both stores on it."""
+
+    db_uri: str
+    registry: SqlRegistryStore
+    tracking: SqlTrackingStore
+    artifact_root: Path
+
+
+@pytest.fixture(params=BACKENDS)
+def db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database URI: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def backend(db_uri: str, tmp_path: Path) -> Backend:
+    root = tmp_path / "artifacts"
+    root.mkdir()
+    return Backend(
+        db_uri, SqlRegistryStore(db_uri), SqlTrackingStore(db_uri, str(root)), root
+    )
+
+
+@pytest.fixture
+def store(backend: Backend) -> SqlRegistryStore:
+    return backend.registry
