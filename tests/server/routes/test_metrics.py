@@ -56,7 +56,7 @@ def test_bulk_interval_samples_each_run(client: TestClient) -> None:
     run_a = _run_with_history(client, 50)
     run_b = _run_with_history(client, 3)
     response = client.get(
-        f"/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval",
+        "/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval",
         params=[
             ("run_ids", run_a),
             ("run_ids", run_b),
