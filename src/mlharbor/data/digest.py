@@ -39,7 +39,7 @@ def compute_pandas_digest(df: Any) -> str:
     head = df.head(MAX_ROWS)
     # Only columns whose every value is exactly a str, plus numeric columns, are content-hashed;
     # the check runs over the whole frame, as MLflow's does, so digests agree.
-    all_strings = df.map(lambda value: type(value) is str).all(0)
+    all_strings = df.map(lambda value: type(value) is str).all(axis=0)
     string_columns = head.columns[all_strings]
     numeric_columns = head.select_dtypes(include=[np.number]).columns
     hashed = head[string_columns.union(numeric_columns)]
