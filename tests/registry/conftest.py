@@ -41,9 +41,7 @@ def db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def backend(db_uri: str, tmp_path: Path) -> Backend:
     root = tmp_path / "artifacts"
     root.mkdir()
-    return Backend(
-        db_uri, SqlRegistryStore(db_uri), SqlTrackingStore(db_uri, str(root)), root
-    )
+    return Backend(db_uri, SqlRegistryStore(db_uri), SqlTrackingStore(db_uri, str(root)), root)
 
 
 @pytest.fixture

@@ -35,7 +35,9 @@ def test_create_and_get_registered_model(store: SqlRegistryStore) -> None:
 
 def test_duplicate_and_bad_names_are_refused(store: SqlRegistryStore) -> None:
     store.create_registered_model("m")
-    with pytest.raises(ResourceAlreadyExists, match=r"Registered Model \(name=m\) already exists\."):
+    with pytest.raises(
+        ResourceAlreadyExists, match=r"Registered Model \(name=m\) already exists\."
+    ):
         store.create_registered_model("m")
     with pytest.raises(InvalidParameterValue, match="Names cannot contain '/' or ':'"):
         store.create_registered_model("bad/name")
@@ -51,7 +53,9 @@ def test_version_numbers_increase_and_are_never_reused(store: SqlRegistryStore) 
     store.delete_model_version("m", "3")
     again = store.create_model_version("m", "s3://bucket/again")
     assert again.version == "4"
-    with pytest.raises(ResourceDoesNotExist, match=r"Model Version \(name=m, version=3\) not found"):
+    with pytest.raises(
+        ResourceDoesNotExist, match=r"Model Version \(name=m, version=3\) not found"
+    ):
         store.get_model_version("m", "3")
     assert [mv.version for mv in store.search_model_versions("name = 'm'")] == ["4", "2", "1"]
 
@@ -153,7 +157,9 @@ def test_bad_aliases_are_refused(store: SqlRegistryStore, alias: str, message: s
 
 def test_alias_to_missing_version_is_not_found(store: SqlRegistryStore) -> None:
     store.create_registered_model("m")
-    with pytest.raises(ResourceDoesNotExist, match=r"Model Version \(name=m, version=5\) not found"):
+    with pytest.raises(
+        ResourceDoesNotExist, match=r"Model Version \(name=m, version=5\) not found"
+    ):
         store.set_registered_model_alias("m", "champion", "5")
 
 
@@ -216,7 +222,8 @@ def test_delete_registered_model_removes_everything(store: SqlRegistryStore) -> 
         store.get_registered_model("m")
     assert list(store.search_model_versions("name = 'm'")) == []
     recreated = store.create_registered_model("m")
-    assert recreated.tags == {} and recreated.aliases == {}
+    assert recreated.tags == {}
+    assert recreated.aliases == {}
     assert store.create_model_version("m", "s3://b/x").version == "1"
 
 

@@ -76,9 +76,19 @@ def _uri_parts(uri: str) -> tuple[str, str, tuple[str, ...]]:
     return parsed.scheme.lower(), parsed.netloc.lower(), parts
 
 
+_SERVICE_ROUTE = ("api", "2.0", "mlflow-artifacts", "artifacts")
+
+
 def _within(source: str, root: str) -> bool:
     s_scheme, s_host, s_parts = _uri_parts(source)
     r_scheme, r_host, r_parts = _uri_parts(root)
+    if r_scheme == "mlflow-artifacts" and s_scheme in ("http", "https"):
+        # the artifact service URL of a proxied path names the same file
+        for i in range(len(s_parts) - len(_SERVICE_ROUTE) + 1):
+            if s_parts[i : i + len(_SERVICE_ROUTE)] == _SERVICE_ROUTE:
+                s_scheme, s_host = r_scheme, r_host
+                s_parts = s_parts[i + len(_SERVICE_ROUTE) :]
+                break
     return (
         s_scheme == r_scheme
         and s_host == r_host
@@ -91,7 +101,7 @@ def _is_artifact_service_uri(source: str) -> bool:
     scheme, _, parts = _uri_parts(source)
     if scheme == "mlflow-artifacts":
         return True
-    route = ("api", "2.0", "mlflow-artifacts", "artifacts")
+    route = _SERVICE_ROUTE
     return scheme in ("http", "https") and any(
         parts[i : i + len(route)] == route for i in range(len(parts) - len(route) + 1)
     )
