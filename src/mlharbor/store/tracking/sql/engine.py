@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     UpsertInsert: TypeAlias = PgInsert | SqliteInsert
 
-__all__ = ["dialect_insert", "get_engine", "normalize_db_uri", "reading", "writing"]
+__all__ = [
+    "dialect_insert",
+    "dispose_engine",
+    "get_engine",
+    "normalize_db_uri",
+    "reading",
+    "writing",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -77,6 +84,17 @@ def get_engine(db_uri: str, *, migrate: bool = True) -> Engine:
             upgrade_engine(engine)
             _MIGRATED.add(url)
     return engine
+
+
+def dispose_engine(db_uri: str) -> None:
+    """Close the pooled connections of ``db_uri``'s engine and forget it (tests, shutdown)."""
+    url = normalize_db_uri(db_uri)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(url, None)
+        _MIGRATED.discard(url)
+    if engine is not None:
+        _WRITE_LOCKS.pop(id(engine), None)
+        engine.dispose()
 
 
 def _create_engine(url: str) -> Engine:
