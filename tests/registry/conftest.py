@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from mlharbor.server.app import create_app
 from mlharbor.store.registry.sql.store import SqlRegistryStore
 from mlharbor.store.tracking.sql import SqlTrackingStore
 
@@ -47,3 +49,11 @@ def backend(db_uri: str, tmp_path: Path) -> Backend:
 @pytest.fixture
 def store(backend: Backend) -> SqlRegistryStore:
     return backend.registry
+
+
+@pytest.fixture
+def http(tmp_path: Path) -> Iterator[TestClient]:
+    """The server application in-process on a fresh SQLite file (no sockets)."""
+    app = create_app(f"sqlite:///{tmp_path / 'server.db'}", None, str(tmp_path / "artifacts"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
