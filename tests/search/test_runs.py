@@ -15,7 +15,7 @@ from tests.search.data import add_dataset_input, add_experiment, add_run
 NAN = float("nan")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tour(engine: Engine) -> Engine:
     """Experiment 1 mirrors the seed tour: runs with and without metrics, a NaN, a deleted run.
 
@@ -196,7 +196,8 @@ def test_paging_walks_every_run_once(tour: Engine) -> None:
     assert pages == [["r1", "r2"], ["r3", "r4"], ["r5"]]
 
 
-def test_ties_break_on_run_id(engine: Engine) -> None:
+def test_ties_break_on_run_id(fresh_engine: Engine) -> None:
+    engine = fresh_engine
     with engine.begin() as conn:
         add_experiment(conn, 1)
         for run_id in ("c", "a", "b"):

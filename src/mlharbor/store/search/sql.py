@@ -10,31 +10,32 @@ Everything here renders the same on SQLite and PostgreSQL:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, false, func, true
 
 from mlharbor.exceptions import InvalidParameterValue
-from mlharbor.store.search.grammar import Value
 
 __all__ = ["compare", "is_false", "is_true", "missing_last", "parse_experiment_ids"]
 
 
-def compare(column: ColumnElement[Any], comparator: str, value: Value) -> ColumnElement[bool]:
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+def compare(column: ColumnElement[Any], comparator: str, value: Any) -> ColumnElement[bool]:
     """``column <comparator> value`` for a validated comparator other than ``IS [NOT] NULL``."""
-    if comparator == "=":
-        return column == value
-    if comparator == "!=":
-        return column != value
-    if comparator == ">":
-        return column > value
-    if comparator == ">=":
-        return column >= value
-    if comparator == "<":
-        return column < value
-    if comparator == "<=":
-        return column <= value
+    if comparator in _OPERATORS:
+        expression: ColumnElement[bool] = _OPERATORS[comparator](column, value)
+        return expression
     if comparator == "LIKE":
         return column.like(value)
     if comparator == "ILIKE":
