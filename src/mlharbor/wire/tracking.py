@@ -341,7 +341,8 @@ def logged_model_to_json(model: LoggedModel) -> JsonDict:
         "artifact_uri": model.artifact_location,
         "status": str(model.status),
     }
-    _put(info, "model_type", model.model_type)
+    # MLflow's server always reports a model type, empty when none was given.
+    info["model_type"] = model.model_type or ""
     _put(info, "source_run_id", model.source_run_id)
     _put(info, "status_message", model.status_message)
     _put_list(info, "tags", key_values_to_json(model.tags))

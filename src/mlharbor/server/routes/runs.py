@@ -56,7 +56,11 @@ def create_run(ctx: ServerContext, p: Params) -> JsonDict:
         tags=_tags(p["tags"]),
         run_name=p["run_name"] or None,
     )
-    return {"run": run_to_json(run)}
+    encoded = run_to_json(run)
+    # A new run has no outputs yet, and MLflow's create reply leaves the field out.
+    if not encoded["outputs"]:
+        del encoded["outputs"]
+    return {"run": encoded}
 
 
 @routes.json("GET", "mlflow/runs/get", RUN_ID)
