@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import mlharbor as mlflow
@@ -196,7 +197,9 @@ def test_search_runs_dataframe_columns(workdir: Path) -> None:
         "end_time",
     ]
     assert frame[["params.optimizer", "metrics.accuracy"]].values.tolist() == [["adam", 0.95]]
-    assert str(frame["start_time"].dtype) == "datetime64[ns, UTC]"
+    start_type = frame["start_time"].dtype
+    assert isinstance(start_type, pd.DatetimeTZDtype)
+    assert str(start_type.tz) == "UTC"
     everything = mlflow.search_runs()
     assert len(everything) == 4
     assert everything["params.other"].isna().sum() == 3
