@@ -1,0 +1,78 @@
+"""Migrations: a migrated database equals the schema metadata, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+
+from mlharbor.store.db import head_revisions, upgrade
+from mlharbor.store.tracking.sql import schema
+from mlharbor.store.tracking.sql.engine import dispose_engine, get_engine
+
+
+def _registry_tables_loaded() -> None:
+    """Import the registry tables (same MetaData) when that package is present."""
+    try:
+        import mlharbor.store.registry.sql.schema  # noqa: F401
+    except ImportError:
+        return
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'migrated.db'}"
+
+
+def _differences(engine: Engine) -> list[object]:
+    _registry_tables_loaded()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, schema.metadata))
+
+
+def test_migrated_database_matches_metadata(db_uri: str) -> None:
+    try:
+        engine = get_engine(db_uri)
+        assert _differences(engine) == []
+    finally:
+        dispose_engine(db_uri)
+
+
+def test_upgrade_records_head_and_default_experiment(db_uri: str) -> None:
+    try:
+        upgrade(db_uri)
+        upgrade(db_uri)  # a second run is a no-op
+        engine = get_engine(db_uri)
+        with engine.connect() as connection:
+            versions = set(
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            )
+            default = connection.execute(
+                text("SELECT experiment_id, name, lifecycle_stage FROM experiments")
+            ).all()
+        assert versions == set(head_revisions())
+        assert [tuple(row) for row in default] == [(0, "Default", "active")]
+    finally:
+        dispose_engine(db_uri)
+
+
+def test_textual_head_scan_agrees_with_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from mlharbor.store.db.migrate import PACKAGE_DIR, VERSIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(PACKAGE_DIR))
+    config.set_main_option("version_locations", str(VERSIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    script = ScriptDirectory.from_config(config)
+    assert set(script.get_heads()) == set(head_revisions())
+    assert "0001_tracking" in {rev.revision for rev in script.walk_revisions()}
