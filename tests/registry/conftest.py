@@ -3,6 +3,7 @@ database) on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from starlette.testclient import TestClient
 from mlharbor.server.app import create_app
 from mlharbor.store.registry.sql.store import SqlRegistryStore
 from mlharbor.store.tracking.sql import SqlTrackingStore
+from tests.fixtures.servers import RunningServer, free_port, run_server
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -57,3 +59,22 @@ def http(tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(f"sqlite:///{tmp_path / 'server.db'}", None, str(tmp_path / "artifacts"))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def harbor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A real ``mlharbor server`` on a free loopback port, shared by one test module."""
+    root = tmp_path_factory.mktemp("registry-server")
+    port = free_port()
+    cmd = [
+        str(Path(sys.executable).with_name("mlharbor")),
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{root / 'mlharbor.db'}",
+        "--artifacts-destination",
+        str(root / "artifacts"),
+        "--port",
+        str(port),
+    ]
+    with run_server(cmd, port, timeout_s=60, cwd=root) as server:
+        yield server

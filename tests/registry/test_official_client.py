@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fixtures.servers import RunningServer, free_port, run_server
+from tests.fixtures.servers import RunningServer
 
 pytestmark = pytest.mark.interop
 
@@ -121,24 +119,6 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def harbor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    root = tmp_path_factory.mktemp("registry-server")
-    port = free_port()
-    cmd = [
-        str(Path(sys.executable).with_name("mlharbor")),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'mlharbor.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--port",
-        str(port),
-    ]
-    with run_server(cmd, port, timeout_s=60, cwd=root) as server:
-        yield server
-
-
 def _run_official(mlflow_python: str, url: str, workdir: Path) -> dict[str, Any]:
     script = workdir / "flow.py"
     script.write_text(SCRIPT)
@@ -165,8 +145,10 @@ def _run_official(mlflow_python: str, url: str, workdir: Path) -> dict[str, Any]
     return result
 
 
-def test_registry_seed_flows(harbor: RunningServer, mlflow_python: str, tmp_path: Path) -> None:
-    out = _run_official(mlflow_python, harbor.url, tmp_path)
+def test_registry_seed_flows(
+    harbor_server: RunningServer, mlflow_python: str, tmp_path: Path
+) -> None:
+    out = _run_official(mlflow_python, harbor_server.url, tmp_path)
     version, source, run_id = out["plain"]
     assert version == "1"
     assert source == f"mlflow-artifacts:/1/{run_id}/artifacts/model"
