@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,26 @@ def test_async_batch_split_and_duplicate_keys(client: MlharborClient) -> None:
     stored = client.get_run(run_id).data
     assert len(stored.metrics) == 1500
     assert len(stored.params) == 121
+
+
+def test_interpreter_exit_flushes_queue_and_ends_run(workdir: Path) -> None:
+    script = workdir / "train.py"
+    script.write_text(
+        "import mlharbor as mlflow\n"
+        "run = mlflow.start_run()\n"
+        "for step in range(500):\n"
+        "    mlflow.log_metric('loss', step, step=step, synchronous=False)\n"
+        "print(run.info.run_id)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    client = MlharborClient()
+    run_id = result.stdout.strip()
+    assert len(client.get_metric_history(run_id, "loss")) == 500
+    assert client.get_run(run_id).info.status == "FINISHED"

@@ -64,3 +64,16 @@ def test_directory_uri_keeps_db_and_artifacts_inside(workdir: Path) -> None:
 def test_unsupported_scheme(workdir: Path) -> None:
     with pytest.raises(InvalidParameterValue, match="tracking store"):
         get_tracking_store("ftp://example/x")
+
+
+def test_client_registry_uri_resolution(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert MlharborClient("sqlite:///a.db")._registry_uri == "sqlite:///a.db"
+    assert MlharborClient("sqlite:///a.db", "sqlite:///r.db")._registry_uri == "sqlite:///r.db"
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", "sqlite:///env.db")
+    assert MlharborClient("sqlite:///a.db")._registry_uri == "sqlite:///env.db"
+
+
+def test_tracking_package_reexports_client() -> None:
+    from mlharbor.tracking import MlflowClient
+
+    assert MlflowClient is MlharborClient

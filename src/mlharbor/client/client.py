@@ -21,7 +21,7 @@ from mlharbor.client.artifacts import ArtifactMethods
 from mlharbor.client.async_logging import RunOperations, logger_for
 from mlharbor.client.logged_models import LoggedModelMethods
 from mlharbor.client.registry_client import RegistryClientMixin
-from mlharbor.client.tracking_uri import get_registry_uri, get_tracking_uri
+from mlharbor.client.tracking_uri import get_tracking_uri, resolve_registry_uri
 from mlharbor.entities import (
     DatasetInput,
     Experiment,
@@ -50,16 +50,14 @@ class MlharborClient(ArtifactMethods, LoggedModelMethods, RegistryClientMixin):
 
     Args:
         tracking_uri: where runs go; defaults to :func:`mlharbor.get_tracking_uri`.
-        registry_uri: where registered models go; defaults to the registry URI in effect,
-            else the tracking URI.
+        registry_uri: where registered models go; defaults to a configured registry URI
+            (``set_registry_uri``, ``MLFLOW_REGISTRY_URI``), else the client's tracking URI.
     """
 
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
         self._tracking_uri = str(tracking_uri) if tracking_uri else get_tracking_uri()
-        self._registry_uri = (
-            str(registry_uri)
-            if registry_uri
-            else (get_registry_uri() if tracking_uri is None else self._tracking_uri)
+        self._registry_uri = resolve_registry_uri(
+            str(registry_uri) if registry_uri else None, self._tracking_uri
         )
         self.store: TrackingStore = get_tracking_store(self._tracking_uri)
 

@@ -15,6 +15,7 @@ __all__ = [
     "get_registry_uri",
     "get_tracking_uri",
     "is_tracking_uri_set",
+    "resolve_registry_uri",
     "set_registry_uri",
     "set_tracking_uri",
 ]
@@ -70,13 +71,22 @@ def set_registry_uri(uri: str | Path | None) -> None:
     _registry_uri = _normalize(uri) if uri is not None else None
 
 
+def _configured_registry_uri() -> str | None:
+    return (
+        _registry_uri
+        or os.environ.get("MLHARBOR_REGISTRY_URI")
+        or os.environ.get("MLFLOW_REGISTRY_URI")
+        or None
+    )
+
+
 def get_registry_uri() -> str:
     """Return the registry URI: the one set, ``MLHARBOR_REGISTRY_URI``, ``MLFLOW_REGISTRY_URI``,
     else the tracking URI."""
-    if _registry_uri:
-        return _registry_uri
-    return (
-        os.environ.get("MLHARBOR_REGISTRY_URI")
-        or os.environ.get("MLFLOW_REGISTRY_URI")
-        or get_tracking_uri()
-    )
+    return _configured_registry_uri() or get_tracking_uri()
+
+
+def resolve_registry_uri(registry_uri: str | None, tracking_uri: str | None) -> str:
+    """The registry a client uses: ``registry_uri``, else a configured registry URI, else
+    ``tracking_uri`` (the tracking URI in effect when None), as MLflow's client decides."""
+    return registry_uri or _configured_registry_uri() or tracking_uri or get_tracking_uri()
