@@ -52,7 +52,7 @@ class Token:
 
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.`])")
-_OPERATOR = re.compile(r"!=|<>|<=|>=|==|=|<|>")
+_OPERATOR = re.compile(r"!=|<>|<=|>=|==|>>|<<|=|<|>")
 _WORD = re.compile(r"[A-Za-z0-9_$]+")
 _WHITESPACE = re.compile(r"\s+")
 
