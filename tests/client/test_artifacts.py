@@ -120,15 +120,19 @@ def test_log_image(client: MlharborClient) -> None:
     client.log_image(run_id, np.zeros((4, 5, 3), dtype=np.uint8), "img/zeros.png")
     client.log_image(run_id, np.full((2, 2), 0.5), "img/gray.png")
     client.log_image(run_id, Image.new("RGB", (3, 3)), "img/pil.png")
-    client.log_image(run_id, np.ones((2, 2, 1)), key="sample", step=3)
+    client.log_image(run_id, np.ones((2, 2, 1)), key="val/sample", step=3)
     root = _artifact_dir(client, run_id)
     with Image.open(root / "img" / "zeros.png") as img:
         assert img.size == (5, 4)
     with Image.open(root / "img" / "gray.png") as img:
         assert img.getpixel((0, 0)) == 128
     stepped = os.listdir(root / "images")
-    assert len(stepped) == 1
-    assert stepped[0].startswith("sample%step%3%timestamp%")
+    (full,) = [name for name in stepped if name.endswith(".png")]
+    assert full.startswith("val~sample+step+3+timestamp+")
+    assert sorted(stepped) == sorted([full, full[: -len(".png")] + "+compressed.webp"])
+    assert client.get_run(run_id).data.tags["mlflow.loggedImages"] == "True"
+    with pytest.raises(InvalidParameterValue, match="may only contain"):
+        client.log_image(run_id, np.zeros((2, 2)), key="bad$key")
     with pytest.raises(InvalidParameterValue):
         client.log_image(run_id, np.full((2, 2), 2.0), "bad.png")
     with pytest.raises(InvalidParameterValue):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import re
 import tempfile
 import urllib.parse
 import uuid
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mlharbor.client._values import now_millis, validate_run_id
-from mlharbor.entities import FileInfo
+from mlharbor.entities import FileInfo, RunTag
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.store.artifact.factory import get_artifact_repository
 from mlharbor.store.artifact.protocol import ArtifactRepository
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from mlharbor.store.tracking.protocol import TrackingStore
 
 __all__ = ["ArtifactMethods", "resolve_artifact_uri"]
+
+_IMAGE_KEY = re.compile(r"^[a-zA-Z0-9_\-./ ]+$")
+_PREVIEW_SIZE = 256
 
 
 def resolve_artifact_uri(artifact_uri: str, tracking_uri: str) -> str:
@@ -193,11 +197,33 @@ class ArtifactMethods:
                 pil_image.save(local_file)
             return
         assert key is not None
-        safe_key = key.replace("/", "#")
-        moment = timestamp if timestamp is not None else now_millis()
-        name = f"{safe_key}%step%{step or 0}%timestamp%{moment}%{uuid.uuid4()}.png"
-        with self._upload_as(run_id, "images", literal_name=name) as local_file:
+        if not _IMAGE_KEY.match(key):
+            raise InvalidParameterValue(
+                "The `key` parameter may only contain alphanumerics, underscores (_), dashes (-), "
+                f"periods (.), spaces ( ), and slashes (/). The provided key `{key}` contains "
+                "invalid characters."
+            )
+        # The web UI finds stepped images by this file-name layout: '+'-separated fields, '/'
+        # in the key written as '~', and a small '.webp' preview next to the full image.
+        moment = timestamp or now_millis()
+        stem = f"{key.replace('/', '~')}+step+{step or 0}+timestamp+{moment}+{uuid.uuid4()}"
+        with self._upload_as(run_id, "images", literal_name=f"{stem}.png") as local_file:
             pil_image.save(local_file)
+        with self._upload_as(
+            run_id, "images", literal_name=f"{stem}+compressed.webp"
+        ) as local_file:
+            _preview(pil_image).save(local_file)
+        self.store.set_tag(run_id, RunTag("mlflow.loggedImages", "True"))
+
+
+def _preview(image: Any) -> Any:
+    """The image scaled to fit a square of side ``_PREVIEW_SIZE``, keeping its aspect ratio."""
+    width, height = image.size
+    if width > height:
+        size = (_PREVIEW_SIZE, int(height * _PREVIEW_SIZE / width))
+    else:
+        size = (int(width * _PREVIEW_SIZE / height), _PREVIEW_SIZE)
+    return image.resize(size)
 
 
 def _to_pil_image(image: Any) -> Any:
