@@ -27,7 +27,9 @@ def client(tmp_path: Path, artifacts_dir: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def start_server(workdir: Path, *extra: str) -> Iterator[RunningServer]:
+def start_server(
+    workdir: Path, *extra: str, health_path: str = "/health"
+) -> Iterator[RunningServer]:
     """Run ``mlharbor server`` from this interpreter with its data under ``workdir``."""
     port = free_port()
     cmd = [
@@ -41,7 +43,7 @@ def start_server(workdir: Path, *extra: str) -> Iterator[RunningServer]:
         str(workdir / "artifacts"),
         *extra,
     ]
-    with run_server(cmd, port, timeout_s=60, cwd=workdir) as server:
+    with run_server(cmd, port, health_path, timeout_s=60, cwd=workdir) as server:
         yield server
 
 

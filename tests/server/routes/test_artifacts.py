@@ -124,3 +124,26 @@ def test_without_artifact_serving_the_proxy_is_unavailable(tmp_path: Path) -> No
         assert listing.json()["files"] == [{"path": "notes.txt", "is_dir": False, "file_size": 2}]
         got = client.get("/get-artifact", params={"run_id": info["run_id"], "path": "notes.txt"})
         assert got.text == "hi"
+
+
+def test_s3_destination_round_trip(tmp_path: Path, s3_bucket: str) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 'db.sqlite'}", None, f"s3://{s3_bucket}/proxied")
+    with TestClient(app) as client:
+        assert client.put(f"{PROXY}/1/run/artifacts/a.txt", content=b"alpha").status_code == 200
+        assert (
+            client.put(f"{PROXY}/1/run/artifacts/sub/b.bin", content=b"\x00\x01").status_code == 200
+        )
+        listing = client.get(PROXY, params={"path": "1/run/artifacts"}).json()
+        assert listing == {
+            "files": [
+                {"path": "a.txt", "is_dir": False, "file_size": 5},
+                {"path": "sub", "is_dir": True},
+            ]
+        }
+        got = client.get(f"{PROXY}/1/run/artifacts/a.txt")
+        assert got.content == b"alpha"
+        assert got.headers["content-type"].startswith("text/plain")
+        assert client.get(f"{PROXY}/1/run/artifacts/none.txt").status_code == 404
+        assert client.delete(f"{PROXY}/1/run/artifacts/sub").json() == {}
+        after = client.get(PROXY, params={"path": "1/run/artifacts"}).json()
+        assert after == {"files": [{"path": "a.txt", "is_dir": False, "file_size": 5}]}
