@@ -36,7 +36,8 @@ _FLUENT = (
     "start_run end_run active_run last_active_run get_run delete_run restore_run "
     "log_param log_params log_metric log_metrics set_tag set_tags delete_tag "
     "log_input log_artifact log_artifacts log_text log_dict log_figure log_image "
-    "search_runs flush_async_logging get_parent_run"
+    "search_runs flush_async_logging get_parent_run "
+    "set_registry_uri get_registry_uri delete_experiment_tag"
 ).split()
 _LAZY.update({name: f"mlharbor.client.fluent:{name}" for name in _FLUENT})
 _LAZY.update(

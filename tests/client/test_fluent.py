@@ -71,6 +71,8 @@ def test_set_experiment_by_id_and_deleted(workdir: Path) -> None:
     mlflow.set_experiment("exp1")
     mlflow.set_experiment_tags({"owner": "me"})
     assert mlflow.get_experiment(experiment_id).tags["owner"] == "me"
+    mlflow.delete_experiment_tag("owner")
+    assert "owner" not in mlflow.get_experiment(experiment_id).tags
 
 
 def test_run_name_experiment_id_description_and_tags(workdir: Path) -> None:

@@ -18,7 +18,13 @@ from mlharbor.client._values import now_millis, validate_run_id
 from mlharbor.client.async_logging import RunOperations, flush_all
 from mlharbor.client.client import MlharborClient
 from mlharbor.client.run_context import resolve_run_tags
-from mlharbor.client.tracking_uri import get_tracking_uri, is_tracking_uri_set, set_tracking_uri
+from mlharbor.client.tracking_uri import (
+    get_registry_uri,
+    get_tracking_uri,
+    is_tracking_uri_set,
+    set_registry_uri,
+    set_tracking_uri,
+)
 from mlharbor.entities import (
     DatasetInput,
     Experiment,
@@ -44,6 +50,7 @@ __all__ = [
     "active_run",
     "create_experiment",
     "delete_experiment",
+    "delete_experiment_tag",
     "delete_run",
     "delete_tag",
     "end_run",
@@ -52,6 +59,7 @@ __all__ = [
     "get_experiment",
     "get_experiment_by_name",
     "get_parent_run",
+    "get_registry_uri",
     "get_run",
     "get_tracking_uri",
     "is_tracking_uri_set",
@@ -74,6 +82,7 @@ __all__ = [
     "set_experiment",
     "set_experiment_tag",
     "set_experiment_tags",
+    "set_registry_uri",
     "set_tag",
     "set_tags",
     "set_tracking_uri",
@@ -253,6 +262,11 @@ def set_experiment_tag(key: str, value: Any) -> None:
 def set_experiment_tags(tags: Mapping[str, Any]) -> None:
     for key, value in tags.items():
         set_experiment_tag(key, value)
+
+
+def delete_experiment_tag(key: str) -> None:
+    """Remove a tag from the active experiment."""
+    _client().delete_experiment_tag(_experiment_id(), key)
 
 
 # runs ------------------------------------------------------------------------------------
