@@ -87,3 +87,19 @@ def test_interpreter_exit_flushes_queue_and_ends_run(workdir: Path) -> None:
     run_id = result.stdout.strip()
     assert len(client.get_metric_history(run_id, "loss")) == 500
     assert client.get_run(run_id).info.status == "FINISHED"
+
+
+def test_one_failing_entry_does_not_lose_its_neighbours(client: MlharborClient) -> None:
+    run_id = client.create_run("0").info.run_id
+    client.log_param(run_id, "alpha", "0.1")
+    operations = [client.log_metric(run_id, f"m{i}", i, synchronous=False) for i in range(50)]
+    bad = client.log_param(run_id, "alpha", "0.2", synchronous=False)
+    operations += [client.log_metric(run_id, f"n{i}", i, synchronous=False) for i in range(50)]
+    with pytest.raises(InvalidParameterValue):
+        mlflow.flush_async_logging()
+    with pytest.raises(InvalidParameterValue):
+        bad.wait()
+    for operation in operations:
+        assert operation is not None
+        operation.wait()
+    assert len(client.get_run(run_id).data.metrics) == 100

@@ -106,9 +106,13 @@ class AsyncLogger:
                 params=[p for e in group for p in e.params],
                 tags=[t for e in group for t in e.tags],
             )
-        except BaseException as error:
-            for entry in group:
-                entry.future.set_exception(error)
+        except BaseException as error:  # handed to whoever waits on the entry
+            if len(group) > 1:
+                # One bad entry must not cost the others their values: write each on its own.
+                for entry in group:
+                    self._write([entry])
+                return
+            group[0].future.set_exception(error)
         else:
             for entry in group:
                 entry.future.set_result(None)
