@@ -70,7 +70,7 @@ def test_valid_filters(filter_string: str, expected: list[Comparison]) -> None:
             "Expected numeric value type for numeric attribute: creation_time. Found 'x'",
         ),
         ("tags.a < 'x'", "Invalid comparator for tag: <"),
-        ("name = 'a' OR name = 'b'", "Invalid clause(s) in filter string: 'OR'"),
+        ("name = 'a' OR name = 'b'", "Invalid clause(s) in filter string: OR"),
     ],
 )
 def test_invalid_filters(filter_string: str, message: str) -> None:

@@ -173,7 +173,7 @@ _RUN_KEYS = set_repr(
         ("metrics.a IN (1)", "Expected numeric value type for metric. Found (1)"),
         (
             "metrics.a LIKE 1",
-            "Invalid comparator 'LIKE' not one of '{'!=', '<', '<=', '=', '>', '>='}'",
+            "Invalid comparator 'LIKE' not one of '{'!=', '<', '<=', '=', '>', '>='}",
         ),
         (
             "params.a < 'x'",
@@ -186,11 +186,11 @@ _RUN_KEYS = set_repr(
         ),
         (
             "start_time LIKE 5",
-            "Invalid comparator 'LIKE' not one of '{'!=', '<', '<=', '=', '>', '>='}'",
+            "Invalid comparator 'LIKE' not one of '{'!=', '=', 'ILIKE', 'IN', 'LIKE', 'NOT IN'}",
         ),
         (
             "metrics.a == 1",
-            "Invalid comparator '==' not one of '{'!=', '<', '<=', '=', '>', '>='}'",
+            "Invalid comparator '==' not one of '{'!=', '<', '<=', '=', '>', '>='}",
         ),
         ("   ", "Invalid filter '   '. Could not be parsed."),
     ],

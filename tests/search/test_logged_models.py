@@ -70,7 +70,11 @@ def test_valid_filters(filter_string: str, expected: list[Comparison]) -> None:
         ("metrics.score > 'high'", "Expected numeric value type for metric. Found 'high'"),
         ("name = model", "Parameter value is either not quoted"),
         ("flavor = 'x'", "Invalid attribute key 'flavor' specified."),
-        ("name = 'a' OR name = 'b'", "Invalid clause(s) in filter string: 'OR'"),
+        (
+            "name = 'a' OR name = 'b'",
+            "Invalid filter string: \"name = 'a' OR name = 'b'\". Expected a list of "
+            "comparisons separated by 'AND' (e.g. 'metrics.loss > 0.1 AND params.lr = 0.01').",
+        ),
     ],
 )
 def test_invalid_filters(filter_string: str, message: str) -> None:

@@ -16,8 +16,8 @@ from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.search.parser import (
     RawClause,
     RawValue,
-    parse_clauses,
     parse_order_by_clause,
+    split_clauses,
 )
 
 __all__ = [
@@ -160,7 +160,10 @@ class Grammar:
             return []
         if not filter_string.strip():
             raise InvalidParameterValue(f"Invalid filter '{filter_string}'. Could not be parsed.")
-        return [self.comparison(raw) for raw in parse_clauses(filter_string)]
+        clauses, invalid = split_clauses(filter_string)
+        if invalid:
+            raise self.invalid_clauses(filter_string, invalid)
+        return [self.comparison(raw) for raw in clauses]
 
     def parse_order_by(self, order_by: Sequence[str] | None) -> list[OrderKey]:
         """Parse and validate ``order_by`` strings; the same field twice is an error."""
@@ -183,6 +186,11 @@ class Grammar:
             f"Invalid entity type '{prefix}'. "
             "Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']"
         )
+
+    def invalid_clauses(self, filter_string: str, pieces: Sequence[str]) -> InvalidParameterValue:
+        """The error for tokens that belong to no clause (``OR``, parentheses, leftovers)."""
+        listed = ", ".join(f"'{piece}'" for piece in pieces)
+        return InvalidParameterValue(f"Invalid clause(s) in filter string: {listed}")
 
     def identifier(self, text: str, valid_attributes: frozenset[str]) -> tuple[Kind, str]:
         """Split ``prefix.key`` at the first dot and check the prefix and attribute key."""
@@ -286,13 +294,16 @@ class Grammar:
     def check_comparator(self, kind: Kind, key: str, comparator: str, value: Value) -> Value:
         """Reject a comparator the identifier does not support; may normalise ``value``."""
         allowed = self.allowed_comparators(kind, key)
-        if comparator not in allowed or (
-            isinstance(value, tuple) != (comparator in LIST_COMPARATORS)
-        ):
-            raise InvalidParameterValue(
-                f"Invalid comparator '{comparator}' not one of '{set_repr(allowed)}'"
-            )
-        return value
+        if comparator in allowed and isinstance(value, tuple) == (comparator in LIST_COMPARATORS):
+            return value
+        # MLflow's wording, quirks included: the numeric-attribute message lists the string
+        # comparators, and only params and string attributes close the quote.
+        listed = STRING_COMPARATORS | LIST_COMPARATORS if kind is Kind.ATTRIBUTE else allowed
+        string_attribute = kind is Kind.ATTRIBUTE and not self.is_numeric(kind, key)
+        closing = "'" if kind is Kind.PARAM or string_attribute else ""
+        raise InvalidParameterValue(
+            f"Invalid comparator '{comparator}' not one of '{set_repr(listed)}{closing}"
+        )
 
     def order_key(self, clause: str) -> OrderKey:
         raw = parse_order_by_clause(clause)

@@ -75,6 +75,12 @@ class LoggedModelGrammar(Grammar):
             "Expected one of ['attributes', 'metrics', 'params', 'tags']."
         )
 
+    def invalid_clauses(self, filter_string: str, pieces: Sequence[str]) -> InvalidParameterValue:
+        return InvalidParameterValue(
+            f"Invalid filter string: {filter_string!r}. Expected a list of comparisons separated "
+            "by 'AND' (e.g. 'metrics.loss > 0.1 AND params.lr = 0.01')."
+        )
+
     def _operator_error(self, kind: Kind, key: str, comparator: str) -> InvalidParameterValue:
         ops = _NUMERIC_OPS if self.is_numeric(kind, key) else _STRING_OPS
         return InvalidParameterValue(

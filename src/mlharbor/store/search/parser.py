@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.search.lexer import Token, TokenKind, tokenize
 
-__all__ = ["RawClause", "RawOrderBy", "RawValue", "parse_clauses", "parse_order_by_clause"]
+__all__ = [
+    "RawClause",
+    "RawOrderBy",
+    "RawValue",
+    "parse_clauses",
+    "parse_order_by_clause",
+    "split_clauses",
+]
 
 
 @dataclass(frozen=True)
@@ -138,11 +145,11 @@ def _clause_at(text: str, tokens: list[Token], i: int) -> tuple[RawClause, int] 
     return None
 
 
-def parse_clauses(filter_string: str) -> list[RawClause]:
-    """Split an AND-ed filter into raw clauses.
+def split_clauses(filter_string: str) -> tuple[list[RawClause], list[str]]:
+    """Split an AND-ed filter into raw clauses, and the tokens that belong to no clause.
 
     Raises:
-        InvalidParameterValue: several statements, or tokens that belong to no clause.
+        InvalidParameterValue: the text holds several statements.
     """
     tokens = tokenize(filter_string)
     if any(t.kind is TokenKind.SEMICOLON for t in tokens[:-1]):
@@ -166,6 +173,16 @@ def parse_clauses(filter_string: str) -> list[RawClause]:
             continue
         clauses.append(found[0])
         i = found[1]
+    return clauses, invalid
+
+
+def parse_clauses(filter_string: str) -> list[RawClause]:
+    """Split an AND-ed filter into raw clauses.
+
+    Raises:
+        InvalidParameterValue: several statements, or tokens that belong to no clause.
+    """
+    clauses, invalid = split_clauses(filter_string)
     if invalid:
         listed = ", ".join(f"'{piece}'" for piece in invalid)
         raise InvalidParameterValue(f"Invalid clause(s) in filter string: {listed}")

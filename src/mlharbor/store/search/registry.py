@@ -73,6 +73,9 @@ class RegisteredModelGrammar(Grammar):
             f"Invalid entity type '{prefix}'. Valid entity types are ('attribute', 'tag', 'tags')"
         )
 
+    def invalid_clauses(self, filter_string: str, pieces: Sequence[str]) -> InvalidParameterValue:
+        return InvalidParameterValue(f"Invalid clause(s) in filter string: {', '.join(pieces)}")
+
     def check_null(self, kind: Kind, key: str, comparator: str) -> None:
         raise InvalidParameterValue(f"Invalid comparator for {kind.value}: {comparator}")
 
