@@ -32,7 +32,10 @@ def filled(store: SqlRegistryStore) -> SqlRegistryStore:
         )
     store.create_model_version("demo-reg", "s3://b/reg", run_id="run9")
     store.create_model_version("iris-rf", "s3://b/iris", run_id="run0")
-    store.create_model_version("a-prompt", "s3://b/prompt")
+    # prompt versions carry the prompt tag too, as MLflow's prompt registry writes them
+    store.create_model_version(
+        "a-prompt", "s3://b/prompt", tags=[ModelVersionTag("mlflow.prompt.is_prompt", "true")]
+    )
     return store
 
 
@@ -52,7 +55,9 @@ def test_registered_model_filters(filled: SqlRegistryStore) -> None:
     assert _names(search("tags.task = 'regression'")) == ["demo-reg"]
     assert _names(search("tag.task LIKE '%class%'")) == ["demo-clf"]
     assert _names(search("tags.task != 'regression'")) == ["demo-clf"]
-    assert _names(search()) == ["a-prompt", "demo-clf", "demo-reg", "iris-rf"]
+    # prompts are hidden unless the filter asks for them
+    assert _names(search()) == ["demo-clf", "demo-reg", "iris-rf"]
+    assert _names(search("tags.`mlflow.prompt.is_prompt` = 'true'")) == ["a-prompt"]
 
 
 def test_registered_model_order_and_paging(filled: SqlRegistryStore) -> None:
@@ -86,7 +91,11 @@ def test_registered_model_latest_versions_in_search(filled: SqlRegistryStore) ->
 @pytest.mark.parametrize(
     ("filter_string", "message"),
     [
-        ("tags.x >> 1", "Invalid clause"),
+        (
+            "tags.x >> 1",
+            "Expected a quoted string value for tag \\(e.g. 'my-value'\\). Got value 1",
+        ),
+        ("name = 'a' 'b'", "Invalid clause"),
         ("tags.task = 1", "Expected a quoted string value for tag"),
         ("creation_timestamp > 1", "Invalid attribute key 'creation_timestamp'"),
         ("foo.bar = 'x'", "Invalid entity type 'foo'"),
@@ -114,8 +123,15 @@ def test_model_version_filters(filled: SqlRegistryStore) -> None:
     assert _keys(search("name='demo-clf' and tags.validation_status = 'approved'")) == [
         ("demo-clf", "3")
     ]
-    assert _keys(search("run_id = 'run0'")) == [("demo-clf", "1"), ("iris-rf", "1")]
-    assert _keys(search("run_id IN ('run9', 'run1')")) == [("demo-clf", "2"), ("demo-reg", "1")]
+    by_name = ["name ASC"]
+    assert _keys(search("run_id = 'run0'", order_by=by_name)) == [
+        ("demo-clf", "1"),
+        ("iris-rf", "1"),
+    ]
+    assert _keys(search("run_id IN ('run9', 'run1')", order_by=by_name)) == [
+        ("demo-clf", "2"),
+        ("demo-reg", "1"),
+    ]
     assert _keys(search("name = 'demo-clf' AND version_number >= 2")) == [
         ("demo-clf", "3"),
         ("demo-clf", "2"),
@@ -123,16 +139,20 @@ def test_model_version_filters(filled: SqlRegistryStore) -> None:
     assert _keys(search("source_path LIKE '%iris'")) == [("iris-rf", "1")]
     # prompt versions are left out unless asked for
     assert ("a-prompt", "1") not in _keys(search())
-    assert _keys(search("tags.`mlflow.prompt.is_prompt` = 'true'")) == []
+    assert _keys(search("tags.`mlflow.prompt.is_prompt` = 'true'")) == [("a-prompt", "1")]
 
 
 def test_model_version_order_and_paging(filled: SqlRegistryStore) -> None:
     search = filled.search_model_versions
     ordered = search("name = 'demo-clf'", order_by=["version_number ASC"])
     assert [mv.version for mv in ordered] == ["1", "2", "3"]
-    first = search(max_results=2)
+    # MLflow's default order: most recently updated first
+    newest_first = search()
+    assert _keys(newest_first)[0] == ("iris-rf", "1")
+    by_name = ["name ASC"]
+    first = search(max_results=2, order_by=by_name)
     assert _keys(first) == [("demo-clf", "3"), ("demo-clf", "2")]
-    rest = search(max_results=10, page_token=first.token)
+    rest = search(max_results=10, order_by=by_name, page_token=first.token)
     assert _keys(rest) == [("demo-clf", "1"), ("demo-reg", "1"), ("iris-rf", "1")]
     assert all(mv.aliases == () for mv in rest)
     with pytest.raises(InvalidParameterValue, match="duplicate"):
@@ -144,7 +164,7 @@ def test_model_version_order_and_paging(filled: SqlRegistryStore) -> None:
     [
         ("run_id > 'x'", "Invalid comparator for attribute: >"),
         ("status = 'READY'", "Invalid attribute key 'status'"),
-        ("version_number = 'x'", "Expected numeric value"),
+        ("version_number = 'x'", "Invalid value for numeric attribute 'version_number'"),
         ("source_path IN ('a')", "support comparison with a list"),
     ],
 )
