@@ -52,7 +52,7 @@ def test_tracking_tour(mlflow_python: str, live_server: RunningServer) -> None:
     assert results["datasets"] == ["train-df"]
     assert results["model_outputs"] == [results["model_id"]]
     assert results["predictions_match"] is True
-    assert results["logged_model_status"] == "LoggedModelStatus.READY"
+    assert results["logged_model_status"] == "READY"
     assert results["logged_model_params"]["alpha"] == "0.1"
     assert len(results["search_ids"]) == 1
     assert results["run_count"] == 2
