@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "pyfunc": "mlharbor.pyfunc",
     "sklearn": "mlharbor.sklearn",
     "tracking": "mlharbor.tracking",
+    "types": "mlharbor.types",
     # classes
     "MlharborClient": "mlharbor.client.client:MlharborClient",
     "MlflowClient": "mlharbor.client.client:MlharborClient",

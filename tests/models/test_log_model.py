@@ -64,6 +64,9 @@ def test_log_model_in_a_run(workdir: Path, model: LogisticRegression, iris: Any)
     assert saved.artifact_path == logged.artifact_location
     loaded = mlflow.pyfunc.load_model(info.model_uri)
     np.testing.assert_array_equal(loaded.predict(features), model.predict(features))
+    looked_up = mlflow.models.get_model_info(f"runs:/{run.info.run_id}/model")
+    assert looked_up.model_id == info.model_id
+    assert looked_up.signature == info.signature
 
 
 def test_log_model_without_a_run(workdir: Path, model: LogisticRegression) -> None:

@@ -154,3 +154,22 @@ def test_inferred_signatures_match_mlflow(mlflow_python: str) -> None:
     )
     theirs = json.loads(result.stdout.strip().splitlines()[-1])
     assert _ours() == theirs
+
+
+def test_manual_signature_with_mlflow_type_paths() -> None:
+    import numpy as np
+
+    import mlharbor as mlflow
+    from mlharbor.types.schema import ColSpec as SchemaColSpec
+
+    signature = ModelSignature(
+        inputs=mlflow.types.Schema([SchemaColSpec("double", "x"), SchemaColSpec("string", "s")]),
+        outputs=Schema([TensorSpec(np.dtype(np.float32), (-1, 2))]),
+        params=ParamSchema([ParamSpec("temperature", "float", 0.5)]),
+    )
+    assert signature.to_dict() == {
+        "inputs": '[{"type": "double", "name": "x", "required": true}, '
+        '{"type": "string", "name": "s", "required": true}]',
+        "outputs": '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2]}}]',
+        "params": '[{"name": "temperature", "default": 0.5, "shape": null, "type": "float"}]',
+    }

@@ -7,7 +7,7 @@ unchanged. Heavy libraries (pandas, numpy) are imported only when data is inspec
 from __future__ import annotations
 
 from mlharbor.models.code_model import set_model
-from mlharbor.models.model import MLFLOW_COMPAT_VERSION, Model, ModelInfo
+from mlharbor.models.model import MLFLOW_COMPAT_VERSION, Model, ModelInfo, get_model_info
 from mlharbor.models.schema import (
     AnyType,
     Array,
@@ -39,6 +39,7 @@ __all__ = [
     "Property",
     "Schema",
     "TensorSpec",
+    "get_model_info",
     "infer_signature",
     "set_model",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,14 @@ from typing import Any
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.models.signature import ModelSignature
 
-__all__ = ["MLFLOW_COMPAT_VERSION", "MLMODEL_FILE_NAME", "Model", "ModelInfo"]
+__all__ = [
+    "MLFLOW_COMPAT_VERSION",
+    "MLMODEL_FILE_NAME",
+    "Model",
+    "ModelInfo",
+    "directory_size",
+    "get_model_info",
+]
 
 MLMODEL_FILE_NAME = "MLmodel"
 # The MLflow release whose model format this package writes; MLflow only uses the value for
@@ -169,7 +177,8 @@ class Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Model:
-        """Read an ``MLmodel`` file, or the one inside model directory ``path``.
+        """Read an ``MLmodel`` file, or the one inside model directory ``path``; ``path`` may
+        also be a model URI (``runs:/``, ``models:/``, artifact-store URI).
 
         Raises:
             ResourceDoesNotExist: when there is no ``MLmodel`` file.
@@ -178,6 +187,10 @@ class Model:
         import yaml
 
         target = Path(path)
+        if not target.exists() and len(urllib.parse.urlparse(str(path)).scheme) > 1:
+            from mlharbor.models.uri import download_model
+
+            target = Path(download_model(str(path)))
         if target.is_dir():
             target = target / MLMODEL_FILE_NAME
         if not target.is_file():
@@ -228,6 +241,11 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model(flavors={sorted(self.flavors)}, model_uuid={self.model_uuid!r})"
+
+
+def get_model_info(model_uri: str) -> ModelInfo:
+    """The :class:`ModelInfo` of the model at ``model_uri`` (any URI ``load_model`` accepts)."""
+    return Model.load(model_uri).get_model_info()
 
 
 def directory_size(path: str | os.PathLike[str]) -> int:

@@ -1,0 +1,33 @@
+"""Schema types under MLflow's module path: ``from mlflow.types import Schema, ColSpec`` ports
+as ``from mlharbor.types import Schema, ColSpec``. The definitions live in
+:mod:`mlharbor.models.schema`."""
+
+from __future__ import annotations
+
+from mlharbor.models.schema import (
+    AnyType,
+    Array,
+    ColSpec,
+    DataType,
+    Map,
+    Object,
+    ParamSchema,
+    ParamSpec,
+    Property,
+    Schema,
+    TensorSpec,
+)
+
+__all__ = [
+    "AnyType",
+    "Array",
+    "ColSpec",
+    "DataType",
+    "Map",
+    "Object",
+    "ParamSchema",
+    "ParamSpec",
+    "Property",
+    "Schema",
+    "TensorSpec",
+]
