@@ -33,6 +33,7 @@ __all__ = ["RegistryClientMixin", "resolve_model_version"]
 # How long create_model_version waits, by default, for a version still being registered.
 AWAIT_CREATION_S = 300
 _POLL_S = 1.0
+_PROMPT_TAG = "mlflow.prompt.is_prompt"
 
 
 def resolve_model_version(store: RegistryStore, models_uri: str) -> ModelVersion:
@@ -114,7 +115,12 @@ class RegistryClientMixin:
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[RegisteredModel]:
-        """One page of registered models matching ``filter_string`` (§ search grammar)."""
+        """One page of registered models matching ``filter_string``; prompts are left out
+        unless the filter names the prompt tag (the clause MLflow's client adds is added too, so
+        either server answers alike)."""
+        if _PROMPT_TAG not in (filter_string or ""):
+            clause = f"tag.`{_PROMPT_TAG}` != 'true'"
+            filter_string = f"{filter_string} AND {clause}" if filter_string else clause
         return self._registry_store.search_registered_models(
             filter_string, max_results, order_by, page_token
         )
