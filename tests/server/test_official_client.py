@@ -60,3 +60,13 @@ def test_tracking_tour(mlflow_python: str, live_server: RunningServer) -> None:
     assert results["experiment_tags"]["project"] == "tour"
     assert results["param_change_error"] == "INVALID_PARAMETER_VALUE"
     assert results["missing_experiment"] is None
+
+
+def test_seed000_train_register_alias_and_load(
+    mlflow_python: str, live_server: RunningServer
+) -> None:
+    results = _run_official(mlflow_python, live_server, "seed000.py")
+    assert results["version"] == "1"
+    assert results["alias_version"] == "1"
+    assert results["predictions"] == results["expected"]
+    assert results["run_status"] == "FINISHED"
