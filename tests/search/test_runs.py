@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from mlharbor.entities.enums import ViewType
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.search.runs import run_search_select
+from mlharbor.store.tracking.sql.schema import metadata
 from tests.search.data import add_dataset_input, add_experiment, add_run
 
 NAN = float("nan")
@@ -217,3 +219,24 @@ def test_bad_experiment_id(tour: Engine) -> None:
 def test_bad_filter_raises_before_sql(tour: Engine) -> None:
     with pytest.raises(InvalidParameterValue, match="Invalid clause"):
         search(tour, "metrics.a > 1 OR metrics.b < 2")
+
+
+def test_seed_query_walks_the_metric_index(tmp_path: Path) -> None:
+    """The metric both filtered and sorted on drives the query through its (key, value) index,
+    so SQLite can stop at the LIMIT instead of sorting every run of the experiment."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    metadata.create_all(engine)
+    query = run_search_select(
+        ["1"],
+        "metrics.accuracy > 0.9 AND params.optimizer = 'adam'",
+        ViewType.ACTIVE_ONLY,
+        ["metrics.accuracy DESC"],
+        0,
+        100,
+    )
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    engine.dispose()
+    assert plan[0].startswith("SEARCH order_1 USING INDEX ix_latest_metrics_key_value")
+    assert not any(step == "USE TEMP B-TREE FOR ORDER BY" for step in plan)

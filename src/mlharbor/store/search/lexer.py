@@ -79,25 +79,26 @@ def _quoted_end(text: str, pos: int) -> int:
 
 
 def _identifier_end(text: str, pos: int) -> int:
-    """Index just past the dotted identifier opening at ``pos`` (-1 if a quote never closes).
+    """Index just past the dotted identifier opening at ``pos``; -1 if there is none.
 
     Parts are bare words or backtick-quoted runs; after a dot a part may also be a single- or
-    double-quoted run (``params."my key"``).
+    double-quoted run (``params."my key"``). A part whose quote never closes ends the
+    identifier before its dot.
     """
     i = pos
-    first = True
+    last_complete = -1
     while True:
-        if i < len(text) and (text[i] == "`" or (not first and text[i] in "'\"")):
+        if i < len(text) and (text[i] == "`" or (last_complete >= 0 and text[i] in "'\"")):
             end = _quoted_end(text, i)
             if end < 0:
-                return -1
+                return last_complete
             i = end
         else:
             match = _WORD.match(text, i)
             if match is None:
-                return i if not first else -1
+                return last_complete
             i = match.end()
-        first = False
+        last_complete = i
         if i < len(text) and text[i] == ".":
             i += 1
             continue
