@@ -8,12 +8,13 @@ run in a worker thread so blocking store calls never stall the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -93,17 +94,30 @@ def _is_json_content_type(value: str | None) -> bool:
     return value is not None and value.split(";")[0].strip().lower() == "application/json"
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes:
+    declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_JSON_BODY_BYTES:
             raise _too_large()
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     return b"".join(chunks)
 
 
@@ -114,9 +128,12 @@ def _too_large() -> BadRequest:
 class HarborApp:
     """The ASGI callable serving one :class:`ServerContext`."""
 
-    def __init__(self, context: ServerContext, router: Router) -> None:
+    def __init__(self, context: ServerContext, router: Router, store_threads: int = 16) -> None:
         self.context = context
         self.router = router
+        # A plain executor hands work to threads faster than anyio's generic worker pool, which
+        # matters for small, frequent writes such as log-metric.
+        self.executor = ThreadPoolExecutor(store_threads, thread_name_prefix="mlharbor-store")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -150,12 +167,12 @@ class HarborApp:
                 return method_not_allowed(matched)
             route, path_params = matched
             scope["path_params"] = path_params
-            request = Request(scope, receive)
             if route.raw:
-                response: Response = await route.handler(self.context, request)
+                response: Response = await route.handler(self.context, Request(scope, receive))
                 return response
-            params = await self._params(route, request, path_params)
-            result = await anyio.to_thread.run_sync(route.handler, self.context, params)
+            params = await self._params(route, scope, receive, path_params)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.executor, route.handler, self.context, params)
             return Response(
                 orjson.dumps(result if result is not None else {}),
                 media_type="application/json",
@@ -166,20 +183,20 @@ class HarborApp:
             return unexpected_error_response(exc)
 
     @staticmethod
-    async def _params(route: Route, request: Request, path_params: dict[str, str]) -> Any:
+    async def _params(
+        route: Route, scope: Scope, receive: Receive, path_params: dict[str, str]
+    ) -> Any:
         assert route.request is not None
-        method = request.method
+        method = scope["method"]
         if method not in _BODY_METHODS:
-            query = _query_lists(request.scope.get("query_string", b""))
+            query = _query_lists(scope.get("query_string", b""))
             query.update({k: [v] for k, v in path_params.items()})
             return route.request.parse_query(query)
-        if method in ("POST", "PUT") and not _is_json_content_type(
-            request.headers.get("content-type")
-        ):
+        if method in ("POST", "PUT") and not _is_json_content_type(_header(scope, b"content-type")):
             raise InvalidParameterValue(
                 "Bad Request. Content-Type must be one of ['application/json']"
             )
-        raw = await _read_body(request)
+        raw = await _read_body(scope, receive)
         body: Any = {}
         if raw.strip():
             try:
