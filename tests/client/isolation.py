@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlharbor.client import fluent, tracking_uri
+from mlharbor.client import active_run, fluent, tracking_uri
 from mlharbor.store.tracking.factory import clear_tracking_store_cache
 
 
@@ -18,8 +18,8 @@ def reset_client_state() -> None:
         fluent.end_run()
     tracking_uri.set_tracking_uri(None)
     tracking_uri.set_registry_uri(None)
-    fluent._active_experiment_id = None
-    fluent._state.last_run_id = None
+    active_run._active_experiment_id = None
+    active_run._state.last_run_id = None
     clear_tracking_store_cache()
 
 

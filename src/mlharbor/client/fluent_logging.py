@@ -1,0 +1,196 @@
+"""Fluent logging: params, metrics, tags, datasets and artifacts of the active run.
+
+Each function logs to the active run, starting one when none is active (or to ``run_id`` where
+accepted). ``synchronous=None`` follows ``MLFLOW_ENABLE_ASYNC_LOGGING`` /
+``MLHARBOR_ENABLE_ASYNC_LOGGING``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from mlharbor.client._values import now_millis
+from mlharbor.client.active_run import _active_or_new_run_id, _client
+from mlharbor.client.async_logging import RunOperations, flush_all
+from mlharbor.entities import DatasetInput, InputTag, LoggedModelInput, Metric, Param, RunTag
+
+__all__ = [
+    "delete_tag",
+    "flush_async_logging",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
+    "log_figure",
+    "log_image",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_text",
+    "set_tag",
+    "set_tags",
+]
+
+_CONTEXT_TAG = "mlflow.data.context"
+
+
+def _async_default() -> bool:
+    for name in ("MLHARBOR_ENABLE_ASYNC_LOGGING", "MLFLOW_ENABLE_ASYNC_LOGGING"):
+        if os.environ.get(name, "").strip().lower() in ("1", "true", "yes"):
+            return True
+    return False
+
+
+def _synchronous(flag: bool | None) -> bool:
+    return flag if flag is not None else not _async_default()
+
+
+def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
+    """Log a param to the active run; returns ``value`` (or a RunOperations when async)."""
+    return _client().log_param(_active_or_new_run_id(), key, value, _synchronous(synchronous))
+
+
+def log_params(
+    params: Mapping[str, Any], synchronous: bool | None = None, run_id: str | None = None
+) -> RunOperations | None:
+    run_id = run_id or _active_or_new_run_id()
+    batch = [Param(str(k), str(v)) for k, v in params.items()]
+    return _client().log_batch(run_id, params=batch, synchronous=_synchronous(synchronous))
+
+
+def _dataset_fields(dataset: Any) -> tuple[str | None, str | None]:
+    if dataset is None:
+        return None, None
+    return dataset.name, dataset.digest
+
+
+def log_metric(
+    key: str,
+    value: Any,
+    step: int | None = None,
+    synchronous: bool | None = None,
+    timestamp: int | None = None,
+    run_id: str | None = None,
+    model_id: str | None = None,
+    dataset: Any = None,
+) -> RunOperations | None:
+    """Append one point of metric ``key`` to the active run (or ``run_id``)."""
+    dataset_name, dataset_digest = _dataset_fields(dataset)
+    return _client().log_metric(
+        run_id or _active_or_new_run_id(),
+        key,
+        value,
+        timestamp=timestamp,
+        step=step,
+        synchronous=_synchronous(synchronous),
+        dataset_name=dataset_name,
+        dataset_digest=dataset_digest,
+        model_id=model_id,
+    )
+
+
+def log_metrics(
+    metrics: Mapping[str, Any],
+    step: int | None = None,
+    synchronous: bool | None = None,
+    run_id: str | None = None,
+    timestamp: int | None = None,
+    model_id: str | None = None,
+    dataset: Any = None,
+) -> RunOperations | None:
+    """Log several metrics at one step and timestamp in one batch."""
+    run_id = run_id or _active_or_new_run_id()
+    moment = timestamp if timestamp is not None else now_millis()
+    dataset_name, dataset_digest = _dataset_fields(dataset)
+    client = _client()
+    if model_id:
+        client.log_inputs(run_id, models=[LoggedModelInput(model_id)])
+    batch = [
+        Metric(str(k), v, moment, step or 0, dataset_name, dataset_digest, model_id)
+        for k, v in metrics.items()
+    ]
+    return client.log_batch(run_id, metrics=batch, synchronous=_synchronous(synchronous))
+
+
+def set_tag(key: str, value: Any, synchronous: bool | None = None) -> RunOperations | None:
+    return _client().set_tag(_active_or_new_run_id(), key, value, _synchronous(synchronous))
+
+
+def set_tags(tags: Mapping[str, Any], synchronous: bool | None = None) -> RunOperations | None:
+    batch = [RunTag(str(k), str(v)) for k, v in tags.items()]
+    return _client().log_batch(
+        _active_or_new_run_id(), tags=batch, synchronous=_synchronous(synchronous)
+    )
+
+
+def delete_tag(key: str) -> None:
+    _client().delete_tag(_active_or_new_run_id(), key)
+
+
+def flush_async_logging() -> None:
+    """Wait for every queued asynchronous write; raise the first failure."""
+    flush_all()
+
+
+def log_input(
+    dataset: Any,
+    context: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    model: Any = None,
+) -> None:
+    """Link a dataset (``mlharbor.data`` dataset) to the active run, with its context."""
+    input_tags = [InputTag(str(k), str(v)) for k, v in (tags or {}).items()]
+    if context:
+        input_tags.insert(0, InputTag(_CONTEXT_TAG, context))
+    datasets = [DatasetInput(dataset._to_mlflow_entity(), tuple(input_tags))] if dataset else None
+    models = [LoggedModelInput(model.model_id)] if model is not None else None
+    _client().log_inputs(_active_or_new_run_id(), datasets=datasets, models=models)
+
+
+def log_artifact(
+    local_path: str, artifact_path: str | None = None, run_id: str | None = None
+) -> None:
+    _client().log_artifact(run_id or _active_or_new_run_id(), local_path, artifact_path)
+
+
+def log_artifacts(
+    local_dir: str, artifact_path: str | None = None, run_id: str | None = None
+) -> None:
+    _client().log_artifacts(run_id or _active_or_new_run_id(), local_dir, artifact_path)
+
+
+def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
+    _client().log_text(run_id or _active_or_new_run_id(), text, artifact_file)
+
+
+def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> None:
+    _client().log_dict(run_id or _active_or_new_run_id(), dictionary, artifact_file)
+
+
+def log_figure(
+    figure: Any,
+    artifact_file: str,
+    *,
+    save_kwargs: dict[str, Any] | None = None,
+    run_id: str | None = None,
+) -> None:
+    _client().log_figure(
+        run_id or _active_or_new_run_id(), figure, artifact_file, save_kwargs=save_kwargs
+    )
+
+
+def log_image(
+    image: Any,
+    artifact_file: str | None = None,
+    key: str | None = None,
+    step: int | None = None,
+    timestamp: int | None = None,
+    synchronous: bool | None = False,
+    run_id: str | None = None,
+) -> None:
+    _client().log_image(
+        run_id or _active_or_new_run_id(), image, artifact_file, key, step, timestamp, synchronous
+    )
