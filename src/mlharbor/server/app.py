@@ -144,13 +144,13 @@ class HarborApp:
         response = await self.handle(scope, receive)
         await response(scope, receive, send)
 
-    @staticmethod
-    async def _lifespan(receive: Receive, send: Send) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.executor.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

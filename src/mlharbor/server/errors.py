@@ -22,11 +22,17 @@ log = logging.getLogger("mlharbor.server")
 _PAGE = "<!doctype html>\n<html lang=en>\n<title>{status} {title}</title>\n<h1>{title}</h1>\n"
 
 
+# Codes whose usual 5xx status would make clients retry for minutes although the request itself
+# is at fault (e.g. renaming a deleted experiment): answered with 400, code unchanged.
+_CLIENT_FAULT_CODES = {"INVALID_STATE"}
+
+
 def error_response(exc: MlharborException) -> Response:
     """The JSON error body and status for a raised mlharbor error."""
+    status = 400 if exc.error_code in _CLIENT_FAULT_CODES else exc.get_http_status_code()
     return Response(
         orjson.dumps(exc.serialize_as_json()),
-        status_code=exc.get_http_status_code(),
+        status_code=status,
         media_type="application/json",
     )
 

@@ -96,3 +96,12 @@ def test_missing_experiment_id_is_reported_by_name(client: TestClient) -> None:
     response = client.get(f"{API}/get")
     assert response.status_code == 400
     assert "'experiment_id'" in response.json()["message"]
+
+
+def test_renaming_a_deleted_experiment_is_a_client_error(client: TestClient) -> None:
+    experiment_id = _create(client, "gone")
+    client.post(f"{API}/delete", json={"experiment_id": experiment_id})
+    response = client.post(f"{API}/update", json={"experiment_id": experiment_id, "new_name": "x"})
+    # MLflow answers 500, which its client retries for minutes; the code is kept.
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "INVALID_STATE"
