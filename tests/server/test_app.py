@@ -143,3 +143,20 @@ def test_static_prefix_moves_every_route(tmp_path: Path) -> None:
         got = test_client.get("/mlh/api/2.0/mlflow/experiments/get", params={"experiment_id": "0"})
         assert got.json()["experiment"]["name"] == "Default"
         assert test_client.get("/health").status_code == 404
+
+
+def test_server_stays_off_fluent_state_and_heavy_libraries(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mlharbor.server.app import create_app\n"
+        f"create_app('sqlite:///{tmp_path / 'light.db'}', None, '{tmp_path / 'art'}')\n"
+        "banned = ['mlharbor.client.fluent', 'pandas', 'numpy', 'sklearn', 'fastapi', 'boto3']\n"
+        "print([name for name in banned if name in sys.modules])\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert completed.stdout.strip() == "[]"
