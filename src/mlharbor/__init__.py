@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 # public name -> "module" (a submodule) or "module:attribute"
 _LAZY: dict[str, str] = {
     # submodules users reach as attributes, e.g. mlflow.sklearn.log_model
+    "artifacts": "mlharbor.artifacts",
     "client": "mlharbor.client",
     "data": "mlharbor.data",
     "entities": "mlharbor.entities",
@@ -45,6 +46,7 @@ _LAZY.update(
     {
         "ActiveRun": "mlharbor.client.fluent:ActiveRun",
         "register_model": "mlharbor.client.registry_fluent:register_model",
+        "evaluate": "mlharbor.models.evaluation:evaluate",
         "search_registered_models": "mlharbor.client.registry_fluent:search_registered_models",
         "search_model_versions": "mlharbor.client.registry_fluent:search_model_versions",
     }
