@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.wire.values import (
     decode_bool,
     decode_double,
@@ -47,6 +48,11 @@ class Field:
     kind: Kind = Kind.STR
     required: bool = False
     aliases: tuple[str, ...] = ()
+
+
+def _lower_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def _is_list_kind(kind: Kind) -> bool:
@@ -100,8 +106,23 @@ class RequestSpec:
     fields: tuple[Field, ...] = ()
 
     def parse_json(self, body: Mapping[str, Any]) -> Params:
-        """Validate a decoded JSON object; unknown fields are ignored as MLflow does."""
-        return self._parse(lambda name, _kind: body.get(name))
+        """Validate a decoded JSON object; unknown fields are ignored as MLflow does.
+
+        Like protobuf's JSON parser, a field may also be sent under its lowerCamel name, but
+        not under both spellings at once.
+        """
+
+        def lookup(name: str, _kind: Kind) -> Any:
+            camel = _lower_camel(name)
+            if camel == name or camel not in body:
+                return body.get(name)
+            if name in body:
+                raise InvalidParameterValue(
+                    f"Invalid request: field '{name}' was given twice, as '{name}' and '{camel}'."
+                )
+            return body[camel]
+
+        return self._parse(lookup)
 
     def parse_query(self, query: Mapping[str, list[str]]) -> Params:
         """Validate a query string given as ``{key: [values...]}``."""
