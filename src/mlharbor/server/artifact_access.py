@@ -141,7 +141,12 @@ class ArtifactAccess:
         if os.path.isdir(final):
             raise InvalidParameterValue(f"Artifact path refers to a directory: '{relative}'")
         parent = os.path.dirname(final)
-        os.makedirs(parent, exist_ok=True)
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise InvalidParameterValue(
+                f"Cannot create '{relative}': a parent path is a file, not a directory."
+            ) from None
         # Creating directories may have followed a symlink placed by someone else: check again.
         final = self.resolve(relative)
         handle, temp = tempfile.mkstemp(prefix=UPLOAD_PREFIX, dir=os.path.dirname(final))

@@ -147,3 +147,10 @@ def test_s3_destination_round_trip(tmp_path: Path, s3_bucket: str) -> None:
         assert client.delete(f"{PROXY}/1/run/artifacts/sub").json() == {}
         after = client.get(PROXY, params={"path": "1/run/artifacts"}).json()
         assert after == {"files": [{"path": "a.txt", "is_dir": False, "file_size": 5}]}
+
+
+def test_upload_below_an_existing_file_is_refused(client: TestClient) -> None:
+    client.put(f"{PROXY}/1/plain.txt", content=b"x")
+    response = client.put(f"{PROXY}/1/plain.txt/child.txt", content=b"y")
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"

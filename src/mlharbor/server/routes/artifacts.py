@@ -19,7 +19,7 @@ import urllib.parse
 import anyio.to_thread
 import orjson
 from starlette.background import BackgroundTask
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 
 from mlharbor.entities import FileInfo
@@ -186,6 +186,10 @@ async def upload_artifact(ctx: ServerContext, request: Request) -> Response:
             async for chunk in request.stream():
                 handle.write(chunk)
         await anyio.to_thread.run_sync(access.commit_upload, path, temp, final)
+    except ClientDisconnect:
+        # Nobody is left to answer; the partial file is simply dropped.
+        await anyio.to_thread.run_sync(access.abort_upload, temp, final)
+        return Response(status_code=400)
     except BaseException:
         await anyio.to_thread.run_sync(access.abort_upload, temp, final)
         raise
