@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from mlharbor.store.tracking.protocol import TrackingStore
+from tests.rest.live_server import rest_store
 
 BackendFactory = Callable[[pytest.FixtureRequest, Path], AbstractContextManager[TrackingStore]]
 
@@ -47,6 +48,7 @@ def _postgres_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 BACKENDS: dict[str, BackendFactory] = {
     "sqlite": _sqlite_store,
     "postgres": _postgres_store,
+    "rest": rest_store,
 }
 
 # Marks per backend, so e.g. ``-m "not postgres"`` deselects the PostgreSQL runs.

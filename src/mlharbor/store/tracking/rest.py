@@ -24,14 +24,18 @@ from mlharbor.entities import (
     Param,
     Run,
     RunInfo,
+    RunStatus,
     RunTag,
     ViewType,
 )
 from mlharbor.exceptions import MlharborException
 from mlharbor.store.tracking.protocol import SEARCH_MAX_RESULTS_DEFAULT
 from mlharbor.utils.http import HostCreds, call_endpoint
+from mlharbor.utils.validation import validate_logged_model_name, validate_metric
 from mlharbor.wire import (
+    JsonDict,
     dataset_input_to_json,
+    encode_double,
     experiment_from_json,
     logged_model_from_json,
     metric_from_json,
@@ -53,6 +57,23 @@ _HISTORY_PAGE = 25000
 
 def _pairs(items: Sequence[tuple[str, str]] | None) -> list[dict[str, str]]:
     return [{"key": str(k), "value": str(v)} for k, v in items or ()]
+
+
+def _metric_json(metric: Metric, path: str = "") -> JsonDict:
+    """Encode a metric, first refusing values JSON would silently change (bools, strings).
+
+    Numeric look-alikes (numpy scalars) are sent as plain floats and ints.
+    """
+    value: object = metric.value
+    if type(value) not in (float, int) or type(metric.step) is not int:
+        validate_metric(metric, path)
+    if type(metric.timestamp) is not int or metric.timestamp < 0:
+        validate_metric(metric, path)
+    out = metric_to_json(metric)
+    out["value"] = encode_double(float(metric.value))
+    out["timestamp"] = int(metric.timestamp)
+    out["step"] = int(metric.step)
+    return out
 
 
 class RestTrackingStore:
@@ -97,6 +118,9 @@ class RestTrackingStore:
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         """The experiment called ``name`` (deleted ones included), or None."""
+        if not name:
+            # No experiment can be named "", and servers reject the empty query as missing.
+            return None
         try:
             response = self._call("experiments/get-by-name", "GET", {"experiment_name": name})
         except MlharborException as exc:
@@ -188,7 +212,8 @@ class RestTrackingStore:
     ) -> RunInfo:
         body: dict[str, Any] = {"run_uuid": run_id, "run_id": run_id}
         if run_status is not None:
-            body["status"] = str(run_status)
+            # Servers silently ignore unknown status names, so refuse them here.
+            body["status"] = RunStatus.from_string(str(run_status)).value
         if end_time is not None:
             body["end_time"] = end_time
         if run_name:
@@ -231,7 +256,7 @@ class RestTrackingStore:
     # -- run data ------------------------------------------------------------------------------
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
-        body: dict[str, Any] = {"run_uuid": run_id, "run_id": run_id, **metric_to_json(metric)}
+        body: dict[str, Any] = {"run_uuid": run_id, "run_id": run_id, **_metric_json(metric)}
         self._call("runs/log-metric", "POST", body)
 
     def log_param(self, run_id: str, param: Param) -> None:
@@ -255,7 +280,7 @@ class RestTrackingStore:
         """Send everything in one ``runs/log-batch`` request; the server applies it atomically."""
         body: dict[str, Any] = {"run_id": run_id}
         if metrics:
-            body["metrics"] = [metric_to_json(m) for m in metrics]
+            body["metrics"] = [_metric_json(m, f"metrics[{i}]") for i, m in enumerate(metrics)]
         if params:
             body["params"] = [param_to_json(p) for p in params]
         if tags:
@@ -315,6 +340,8 @@ class RestTrackingStore:
         params: Sequence[tuple[str, str]] | None = None,
         model_type: str | None = None,
     ) -> LoggedModel:
+        # Servers read an empty name as "none given" and invent one; refuse bad names here.
+        validate_logged_model_name(name)
         body: dict[str, Any] = {"experiment_id": str(experiment_id)}
         if name is not None:
             body["name"] = name
