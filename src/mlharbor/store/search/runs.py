@@ -189,7 +189,9 @@ def run_search_select(
             ordering.append(missing_last(value))
         ordering.append(value.asc() if key.ascending else value.desc())
     if not any(k.kind is Kind.ATTRIBUTE and k.key == "start_time" for k in order_keys):
-        ordering.append(runs.c.start_time.desc().nulls_last())
+        # No NULL handling here: the store gives every run a start_time, and a plain DESC lets
+        # PostgreSQL walk ix_runs_experiment_start backwards instead of sorting the experiment.
+        ordering.append(runs.c.start_time.desc())
     ordering.append(runs.c.run_uuid.asc())
 
     return (
