@@ -1,4 +1,4 @@
-"""Replay the official client's recorded seed-002 tracking tour against our server and compare
+"""Replay the official client's recorded tracking tours against our server and compare
 every response's *shape* (status, keys, value types) with what MLflow 3.17.2 answered.
 
 Ids, timestamps and page tokens differ between servers: ids that appear in a response are
@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-TRANSCRIPT = Path("/work/shared/spec/transcripts/seed002_tracking.jsonl")
+TRANSCRIPTS = Path("/work/shared/spec/transcripts")
+# transcript -> experiments that existed on the recording server before it started, so that
+# experiment ids line up (the scenarios ran one after another against one server).
+REPLAYED = {"seed002_tracking.jsonl": 1, "logged_models.jsonl": 6}
 # Optional classification fields MLflow 3 adds to error bodies; clients do not need them.
 IGNORED_KEYS = {"sqlstate", "error_class"}
 _LEARNED_KEYS = {"run_id", "run_uuid", "model_id", "next_page_token"}
@@ -71,25 +74,27 @@ def _request_body(exchange: dict[str, Any], mapping: dict[str, str]) -> bytes | 
     body = exchange["request_body"]
     if body is None:
         return None
-    if isinstance(body, dict) and ("_binary" in body or "_text" in body):
-        text = body.get("_text")
+    if isinstance(body, dict) and ({"_binary", "_text", "_text_preview"} & body.keys()):
+        text = body.get("_text", body.get("_text_preview"))
         if isinstance(text, str) and not text.endswith("<truncated>"):
             return text.encode()
         return b"\0" * int(body["_size"])
     return _substitute(json.dumps(body), mapping).encode()
 
 
-def _exchanges() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in TRANSCRIPT.read_text().splitlines() if line.strip()]
+def _exchanges(name: str) -> list[dict[str, Any]]:
+    text = (TRANSCRIPTS / name).read_text()
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-@pytest.mark.skipif(not TRANSCRIPT.exists(), reason="recorded traffic not available")
-def test_seed002_tracking_tour_replays_with_mlflow_shapes(client: TestClient) -> None:
-    # The recording ran after seed 000, whose experiment took id 1.
-    client.post("/api/2.0/mlflow/experiments/create", json={"name": "iris-rf-exp"})
+@pytest.mark.skipif(not TRANSCRIPTS.exists(), reason="recorded traffic not available")
+@pytest.mark.parametrize("transcript", sorted(REPLAYED))
+def test_recorded_tour_replays_with_mlflow_shapes(client: TestClient, transcript: str) -> None:
+    for number in range(REPLAYED[transcript]):
+        client.post("/api/2.0/mlflow/experiments/create", json={"name": f"earlier-{number}"})
     mapping: dict[str, str] = {}
     mismatches: list[str] = []
-    for index, exchange in enumerate(_exchanges()):
+    for index, exchange in enumerate(_exchanges(transcript)):
         target = _substitute(exchange["path"], mapping)
         if exchange["query_string"]:
             target += "?" + _substitute(exchange["query_string"], mapping)

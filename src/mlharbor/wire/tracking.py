@@ -341,9 +341,9 @@ def logged_model_to_json(model: LoggedModel) -> JsonDict:
         "artifact_uri": model.artifact_location,
         "status": str(model.status),
     }
-    # MLflow's server always reports a model type, empty when none was given.
+    # MLflow's server always reports these two, empty when none was given.
     info["model_type"] = model.model_type or ""
-    _put(info, "source_run_id", model.source_run_id)
+    info["source_run_id"] = model.source_run_id or ""
     _put(info, "status_message", model.status_message)
     _put_list(info, "tags", key_values_to_json(model.tags))
     _put_list(
@@ -371,7 +371,7 @@ def logged_model_from_json(data: Mapping[str, Any]) -> LoggedModel:
         ),
         status=str(logged_model_status_from_json(info.get("status", 0))),
         model_type=_opt_str(info, "model_type"),
-        source_run_id=_opt_str(info, "source_run_id"),
+        source_run_id=_opt_str(info, "source_run_id") or None,
         status_message=_opt_str(info, "status_message"),
         tags=key_values_from_json(info.get("tags")),
         params=key_values_from_json(body.get("params")),
