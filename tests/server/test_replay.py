@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 TRANSCRIPTS = Path("/work/shared/spec/transcripts")
 # transcript -> experiments that existed on the recording server before it started, so that
 # experiment ids line up (the scenarios ran one after another against one server).
-REPLAYED = {"seed002_tracking.jsonl": 1, "logged_models.jsonl": 6}
+REPLAYED = {"seed002_tracking.jsonl": 1, "logged_models.jsonl": 6, "autolog.jsonl": 5}
 # Optional classification fields MLflow 3 adds to error bodies; clients do not need them.
 IGNORED_KEYS = {"sqlstate", "error_class"}
 _LEARNED_KEYS = {"run_id", "run_uuid", "model_id", "next_page_token"}
