@@ -14,8 +14,6 @@ down_revision = "0001_tracking"
 branch_labels = None
 depends_on = None
 
-_CASCADE = {"onupdate": "CASCADE", "ondelete": "CASCADE"}
-
 
 def upgrade() -> None:
     op.create_table(
@@ -32,7 +30,7 @@ def upgrade() -> None:
         sa.Column(
             "name",
             sa.String(256),
-            sa.ForeignKey("registered_models.name", **_CASCADE),
+            sa.ForeignKey("registered_models.name", onupdate="CASCADE", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("key", sa.String(250), nullable=False),
@@ -44,7 +42,7 @@ def upgrade() -> None:
         sa.Column(
             "name",
             sa.String(256),
-            sa.ForeignKey("registered_models.name", **_CASCADE),
+            sa.ForeignKey("registered_models.name", onupdate="CASCADE", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("version", sa.Integer, nullable=False),
@@ -74,7 +72,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["name", "version"],
             ["model_versions.name", "model_versions.version"],
-            **_CASCADE,
+            onupdate="CASCADE",
+            ondelete="CASCADE",
         ),
     )
     op.create_table(
@@ -82,7 +81,7 @@ def upgrade() -> None:
         sa.Column(
             "name",
             sa.String(256),
-            sa.ForeignKey("registered_models.name", **_CASCADE),
+            sa.ForeignKey("registered_models.name", onupdate="CASCADE", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("alias", sa.String(256), nullable=False),
