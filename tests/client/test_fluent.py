@@ -263,3 +263,15 @@ def test_run_context_env_and_tracking_username(
     assert stored.data.tags["ci.job"] == "42"
     assert stored.data.tags["mlflow.user"] == "alice"
     assert stored.info.user_id == "alice"
+
+
+def test_user_from_credentials_file(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = workdir / "home"
+    (home / ".mlflow").mkdir(parents=True)
+    (home / ".mlflow" / "credentials").write_text(
+        "[mlflow]\nmlflow_tracking_username = bob\nmlflow_tracking_password = pw\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    with mlflow.start_run() as run:
+        pass
+    assert mlflow.get_run(run.info.run_id).data.tags["mlflow.user"] == "bob"

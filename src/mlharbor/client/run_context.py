@@ -6,6 +6,7 @@ directory per process, with a short timeout, so a slow or missing git never bloc
 
 from __future__ import annotations
 
+import configparser
 import functools
 import getpass
 import json
@@ -21,8 +22,21 @@ __all__ = ["resolve_run_tags"]
 _GIT_TIMEOUT_S = 2.0
 
 
+def _credentials_username() -> str | None:
+    """``mlflow_tracking_username`` of the ``[mlflow]`` section of ``~/.mlflow/credentials``."""
+    path = os.path.join(os.path.expanduser("~"), ".mlflow", "credentials")
+    if not os.path.isfile(path):
+        return None
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path)
+    except configparser.Error:
+        return None
+    return parser.get("mlflow", "mlflow_tracking_username", fallback=None) or None
+
+
 def _user() -> str:
-    configured = os.environ.get("MLFLOW_TRACKING_USERNAME")
+    configured = os.environ.get("MLFLOW_TRACKING_USERNAME") or _credentials_username()
     if configured:
         return configured
     try:
