@@ -5,7 +5,9 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+from mlharbor.store.registry.rest import RestRegistryStore
 from mlharbor.store.registry.sql.store import SqlRegistryStore
+from tests.fixtures.servers import RunningServer
 
 PARALLEL = 20
 
@@ -38,3 +40,15 @@ def test_parallel_processes(db_uri: str) -> None:
     with ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:
         versions = list(pool.map(_register, [db_uri] * PARALLEL, range(PARALLEL)))
     _check_numbers(store, versions)
+
+
+def test_parallel_requests_to_a_server(harbor_server: RunningServer) -> None:
+    store = RestRegistryStore(harbor_server.url)
+    store.create_registered_model("served")
+
+    def register(index: int) -> str:
+        return store.create_model_version("served", f"s3://bucket/{index}").version
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        versions = list(pool.map(register, range(PARALLEL)))
+    assert sorted(int(v) for v in versions) == list(range(1, PARALLEL + 1))
