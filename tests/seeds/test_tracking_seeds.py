@@ -206,10 +206,9 @@ class Backend:
         return {run.info.run_name: run for run in runs}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "postgres":
-        request.applymarker(pytest.mark.postgres)
         url: str = request.getfixturevalue("postgres_url")
         return Backend(tmp_path, url)
     return Backend(tmp_path, None)
