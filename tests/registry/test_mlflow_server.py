@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import mlharbor
 from mlharbor.client.client import MlharborClient
 from mlharbor.client.registry_fluent import resolve_models_uri
 from mlharbor.exceptions import MlharborException
@@ -104,3 +106,28 @@ def test_errors_carry_mlflow_codes(mlflow_server: RunningServer) -> None:
             call()
         assert caught.value.error_code == code
     assert store.get_latest_versions("interop-errors", ["Production"]) == []
+
+
+def test_register_logged_model(client: MlharborClient, mlflow_server: RunningServer) -> None:
+    experiment_id = client.create_experiment("interop-logged")
+    run_id = client.create_run(experiment_id).info.run_id
+    model = client.create_logged_model(experiment_id, name="clf", source_run_id=run_id)
+    client.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
+    mlharbor.set_tracking_uri(mlflow_server.url)
+    try:
+        by_run = mlharbor.register_model(f"runs:/{run_id}/clf", "interop-logged")
+        by_id = mlharbor.register_model(f"models:/{model.model_id}", "interop-logged")
+    finally:
+        mlharbor.set_tracking_uri(None)
+    assert (by_run.version, by_id.version) == ("1", "2")
+    assert by_run.source == by_id.source == f"models:/{model.model_id}"
+    assert by_run.run_id == run_id
+    entries = json.loads(client.get_logged_model(model.model_id).tags["mlflow.modelVersions"])
+    assert entries == [
+        {"name": "interop-logged", "version": 1},
+        {"name": "interop-logged", "version": "1"},
+        {"name": "interop-logged", "version": 2},
+        {"name": "interop-logged", "version": "2"},
+    ]
+    location = client.get_logged_model(model.model_id).artifact_location
+    assert resolve_models_uri("models:/interop-logged/latest", client) == location
