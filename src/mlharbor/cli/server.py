@@ -50,6 +50,13 @@ def _options(default_backend: str) -> list[click.Parameter]:
             help="Worker processes.",
         ),
         click.Option(["--static-prefix"], default="", help="Path prefix for every route."),
+        click.Option(
+            ["--allowed-hosts"],
+            default=None,
+            envvar=["MLHARBOR_SERVER_ALLOWED_HOSTS", "MLFLOW_SERVER_ALLOWED_HOSTS"],
+            help="Comma-separated Host header names or patterns the server answers, '*' for "
+            "any. Default: localhost, loopback and private addresses, and --host.",
+        ),
     ]
 
 
@@ -62,10 +69,12 @@ def _run(
     port: int,
     workers: int,
     static_prefix: str,
+    allowed_hosts: str | None,
 ) -> None:
     import uvicorn
 
     from mlharbor.server.app import create_app
+    from mlharbor.server.hosts import HostPolicy
 
     settings = {
         "BACKEND_STORE_URI": backend_store_uri,
@@ -73,6 +82,8 @@ def _run(
         "ARTIFACTS_DESTINATION": artifacts_destination,
         "SERVE_ARTIFACTS": "true" if serve_artifacts else "false",
         "STATIC_PREFIX": static_prefix,
+        "ALLOWED_HOSTS": allowed_hosts or "",
+        "HOST": host,
     }
     if static_prefix and not static_prefix.startswith("/"):
         raise click.BadParameter("must start with '/'", param_hint="--static-prefix")
@@ -84,6 +95,7 @@ def _run(
             artifacts_destination,
             serve_artifacts,
             static_prefix,
+            HostPolicy.from_option(allowed_hosts, host),
         )
         uvicorn.run(app, **common)  # type: ignore[arg-type]
         return

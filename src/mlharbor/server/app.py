@@ -27,6 +27,7 @@ from mlharbor.server.errors import (
     not_found,
     unexpected_error_response,
 )
+from mlharbor.server.hosts import HostPolicy
 from mlharbor.server.routes import Route, all_routes, expand_paths
 
 __all__ = ["MAX_JSON_BODY_BYTES", "HarborApp", "Router", "create_app", "create_app_from_env"]
@@ -128,9 +129,16 @@ def _too_large() -> BadRequest:
 class HarborApp:
     """The ASGI callable serving one :class:`ServerContext`."""
 
-    def __init__(self, context: ServerContext, router: Router, store_threads: int = 16) -> None:
+    def __init__(
+        self,
+        context: ServerContext,
+        router: Router,
+        hosts: HostPolicy | None = None,
+        store_threads: int = 16,
+    ) -> None:
         self.context = context
         self.router = router
+        self.hosts = hosts
         # A plain executor hands work to threads faster than anyio's generic worker pool, which
         # matters for small, frequent writes such as log-metric.
         self.executor = ThreadPoolExecutor(store_threads, thread_name_prefix="mlharbor-store")
@@ -156,6 +164,10 @@ class HarborApp:
 
     async def handle(self, scope: Scope, receive: Receive) -> Response:
         """Route one request and turn every outcome into a response."""
+        if self.hosts is not None and not self.hosts.allows(_header(scope, b"host")):
+            return PlainTextResponse(
+                "Invalid Host header: possible DNS rebinding attempt", status_code=403
+            )
         try:
             matched = self.router.match(scope["method"], scope["path"])
             if matched is None:
@@ -216,6 +228,7 @@ def create_app(
     artifacts_destination: str | None = None,
     serve_artifacts: bool = True,
     static_prefix: str = "",
+    allowed_hosts: HostPolicy | None = None,
 ) -> HarborApp:
     """Build the tracking server application.
 
@@ -229,6 +242,8 @@ def create_app(
         serve_artifacts: serve ``/api/2.0/mlflow-artifacts/*``; without it those routes
             answer 503.
         static_prefix: a path prefix placed in front of every route.
+        allowed_hosts: answer only requests whose ``Host`` this policy allows (see
+            :mod:`mlharbor.server.hosts`); ``None`` answers every host.
 
     Returns:
         An ASGI application.
@@ -255,7 +270,7 @@ def create_app(
         default_artifact_root=default_artifact_root,
         artifacts=artifacts,
     )
-    return HarborApp(context, Router(all_routes(), static_prefix))
+    return HarborApp(context, Router(all_routes(), static_prefix), allowed_hosts)
 
 
 def create_app_from_env() -> HarborApp:
@@ -270,4 +285,7 @@ def create_app_from_env() -> HarborApp:
         env.get("MLHARBOR_SERVER_ARTIFACTS_DESTINATION") or None,
         env.get("MLHARBOR_SERVER_SERVE_ARTIFACTS", "true") == "true",
         env.get("MLHARBOR_SERVER_STATIC_PREFIX", ""),
+        HostPolicy.from_option(
+            env.get("MLHARBOR_SERVER_ALLOWED_HOSTS"), env.get("MLHARBOR_SERVER_HOST")
+        ),
     )
