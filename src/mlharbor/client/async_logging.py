@@ -38,6 +38,11 @@ class RunOperations:
         for future in self._futures:
             future.result()
 
+    @classmethod
+    def combine(cls, operations: Sequence[RunOperations]) -> RunOperations:
+        """One handle waiting on everything ``operations`` wait on."""
+        return cls([future for operation in operations for future in operation._futures])
+
 
 @dataclass
 class _Entry:

@@ -273,8 +273,7 @@ class MlharborClient(ArtifactMethods, LoggedModelMethods, RegistryClientMixin):
         batches = chunk_batch(metric_list, param_list, tag_list)
         if synchronous is False:
             logger = logger_for(self.store)
-            operations = [logger.enqueue(run_id, m, p, t) for m, p, t in batches]
-            return RunOperations([f for op in operations for f in op._futures])
+            return RunOperations.combine([logger.enqueue(run_id, m, p, t) for m, p, t in batches])
         for batch_metrics, batch_params, batch_tags in batches:
             self.store.log_batch(run_id, batch_metrics, batch_params, batch_tags)
         return None
