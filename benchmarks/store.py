@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    REPO_ROOT,
     machine,
     mlflow_python,
     mlharbor_python,
@@ -28,7 +30,6 @@ from benchmarks.common import (
     write_json,
 )
 
-DRIVER = Path(__file__).with_name("store_driver.py")
 FULL = {"runs": 100_000, "points": 1_000_000, "metric_calls": 2000, "batches": 20, "repeat": 15}
 QUICK = {"runs": 5_000, "points": 50_000, "metric_calls": 200, "batches": 3, "repeat": 5}
 
@@ -37,7 +38,7 @@ def run_driver(impl: str, python: str, workdir: Path, sizes: dict[str, int]) -> 
     """Run the driver for one implementation and return its JSON figures."""
     cmd = [
         python,
-        str(DRIVER),
+        "-m", "benchmarks.store_driver",
         "--impl", impl,
         "--workdir", str(workdir / impl),
         "--runs", str(sizes["runs"]),
@@ -48,8 +49,11 @@ def run_driver(impl: str, python: str, workdir: Path, sizes: dict[str, int]) -> 
     ]  # fmt: skip
     print(f"running {impl} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
+    # The repository root on PYTHONPATH makes ``benchmarks`` importable in MLflow's venv;
+    # it holds no ``mlharbor`` package (that lives under src/), so nothing leaks across.
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     result = subprocess.run(
-        cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=3600
+        cmd, cwd=workdir, env=env, capture_output=True, text=True, check=False, timeout=3600
     )
     if result.returncode != 0:
         raise SystemExit(f"{impl} driver failed ({result.returncode}):\n{result.stderr[-4000:]}")
