@@ -154,3 +154,20 @@ def test_upload_below_an_existing_file_is_refused(client: TestClient) -> None:
     response = client.put(f"{PROXY}/1/plain.txt/child.txt", content=b"y")
     assert response.status_code == 400
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_ui_upload_into_a_run(client: TestClient, artifacts_dir: Path) -> None:
+    run = client.post("/api/2.0/mlflow/runs/create", json={"experiment_id": "0"}).json()["run"]
+    run_id = run["info"]["run_id"]
+    upload = "/ajax-api/2.0/mlflow/upload-artifact"
+    done = client.post(upload, params={"run_uuid": run_id, "path": "ui/note.txt"}, content=b"hi")
+    assert done.json() == {}
+    assert (artifacts_dir / "0" / run_id / "artifacts" / "ui" / "note.txt").read_bytes() == b"hi"
+    too_big = client.post(
+        upload,
+        params={"run_uuid": run_id, "path": "big.bin"},
+        content=b"x" * (10 * 1024 * 1024 + 1),
+    )
+    assert too_big.status_code == 400
+    sneaky = client.post(upload, params={"run_uuid": run_id, "path": "../../x"}, content=b"x")
+    assert sneaky.status_code == 400

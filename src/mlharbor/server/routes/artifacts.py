@@ -24,6 +24,7 @@ from starlette.responses import FileResponse, Response
 
 from mlharbor.entities import FileInfo
 from mlharbor.exceptions import (
+    InvalidParameterValue,
     MlharborException,
     NotImplementedFeature,
     PermissionDenied,
@@ -35,6 +36,7 @@ from mlharbor.server.routes import JsonDict, Routes
 from mlharbor.server.routes.runs import RUN_ID
 from mlharbor.utils.paths import file_uri_to_local_path, validate_relative_path
 from mlharbor.wire import file_info_to_json
+from mlharbor.wire.values import missing_value
 
 routes = Routes()
 
@@ -226,3 +228,62 @@ def presigned_download(ctx: ServerContext, p: Params) -> None:
     raise NotImplementedFeature(
         "Presigned downloads are not supported for the current artifact repository"
     )
+
+
+MAX_UI_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _store_run_file(ctx: ServerContext, run_id: str, path: str, data: bytes) -> None:
+    relative = validate_relative_path(path)
+    if not relative:
+        raise InvalidParameterValue("Invalid path")
+    artifact_uri = ctx.store.get_run(run_id).info.artifact_uri
+    base = proxied_path(artifact_uri)
+    if base is not None:
+        access = require_access(ctx)
+        target = posixpath.join(base, relative)
+        temp, final = access.upload_target(target)
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(data)
+            access.commit_upload(target, temp, final)
+        except BaseException:
+            access.abort_upload(temp, final)
+            raise
+        return
+    from mlharbor.store.artifact.factory import get_artifact_repository
+
+    if _is_local_uri(artifact_uri):
+        artifact_uri = _local_location_root(ctx, artifact_uri)
+    scratch = tempfile.mkdtemp(prefix="mlharbor-upload-")
+    try:
+        local = os.path.join(scratch, posixpath.basename(relative))
+        with open(local, "wb") as handle:
+            handle.write(data)
+        repository = get_artifact_repository(artifact_uri)
+        repository.log_artifact(local, posixpath.dirname(relative) or None)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@routes.raw("POST", "mlflow/upload-artifact")
+async def upload_run_artifact(ctx: ServerContext, request: Request) -> Response:
+    """The web UI's upload of one small file (at most 10 MiB) into a run's artifacts."""
+    query = request.query_params
+    run_id = query.get("run_uuid") or query.get("run_id")
+    if not run_id:
+        raise missing_value("run_uuid")
+    path = query.get("path")
+    if not path:
+        raise missing_value("path")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_UI_UPLOAD_BYTES:
+            raise InvalidParameterValue(
+                f"Artifact size exceeds the limit of {MAX_UI_UPLOAD_BYTES} bytes."
+            )
+        chunks.append(chunk)
+    await anyio.to_thread.run_sync(_store_run_file, ctx, run_id, path, b"".join(chunks))
+    return Response(orjson.dumps({}), media_type="application/json")
