@@ -73,7 +73,7 @@ def log_model(
         params, tags: extra params and tags of the logged model.
         step: the step whose run metrics are linked to the model.
     """
-    from mlharbor.client import fluent
+    from mlharbor.client import active_run as fluent
     from mlharbor.client.artifacts import resolve_artifact_uri
     from mlharbor.client.client import MlharborClient
     from mlharbor.entities import LoggedModelOutput

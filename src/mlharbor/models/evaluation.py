@@ -1,0 +1,312 @@
+"""``evaluate``: score a model on labelled data, log the metrics and plots to a run.
+
+Metric names are those of MLflow's default evaluator, so runs compare across tools:
+classifiers get ``example_count``, ``accuracy_score``, ``recall_score``, ``precision_score``,
+``f1_score`` (binary: of the positive class; multiclass: weighted), the confusion counts for
+binary problems, and ``log_loss``/``roc_auc`` (+ ``precision_recall_auc`` for binary) when
+class probabilities are available; regressors get the usual error metrics. scikit-learn
+models also report ``score``. Plots need matplotlib and are skipped without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlharbor.exceptions import InvalidParameterValue
+
+__all__ = ["EvaluationArtifact", "EvaluationResult", "evaluate"]
+
+_log = logging.getLogger(__name__)
+_MODEL_TYPES = ("classifier", "regressor")
+
+
+@dataclass(frozen=True)
+class EvaluationArtifact:
+    """A file logged by :func:`evaluate`: its artifact URI and local copy."""
+
+    uri: str
+    local_path: str
+
+
+@dataclass
+class EvaluationResult:
+    """What :func:`evaluate` computed and where it logged it."""
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    artifacts: dict[str, EvaluationArtifact] = field(default_factory=dict)
+    run_id: str | None = None
+
+
+def _split_data(
+    data: Any, targets: Any, predictions: str | None, feature_names: list[str] | None
+) -> tuple[Any, Any, Any]:
+    """Return (features frame, target array, precomputed predictions or None)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        if isinstance(targets, str):
+            if targets not in data.columns:
+                raise InvalidParameterValue(f"Targets column '{targets}' is not in the data")
+            y = data[targets].to_numpy()
+            frame = data.drop(columns=[targets])
+        else:
+            y = np.asarray(targets)
+            frame = data
+        given = None
+        if predictions is not None:
+            if predictions not in frame.columns:
+                raise InvalidParameterValue(
+                    f"Predictions column '{predictions}' is not in the data"
+                )
+            given = frame[predictions].to_numpy()
+            frame = frame.drop(columns=[predictions])
+        if feature_names is not None:
+            frame = frame[feature_names]
+        return frame, y, given
+    array = np.asarray(data)
+    if targets is None or isinstance(targets, str):
+        raise InvalidParameterValue("For array data, `targets` must be an array of labels")
+    names = feature_names or [f"feature_{i + 1}" for i in range(array.shape[1])]
+    return pd.DataFrame(array, columns=names), np.asarray(targets), None
+
+
+def _predictor(model: Any) -> tuple[Any, Any]:
+    """Return (predict function, raw estimator or None) for a URI, PyFuncModel or callable."""
+    from mlharbor.pyfunc.loader import PyFuncModel, load_model
+
+    if isinstance(model, str):
+        model = load_model(model)
+    if isinstance(model, PyFuncModel):
+        raw = model.get_raw_model()
+        return model.predict, raw if hasattr(raw, "predict") else None
+    if hasattr(model, "predict"):
+        return model.predict, model
+    if callable(model):
+        return model, None
+    raise InvalidParameterValue(
+        "`model` must be a model URI, a loaded pyfunc model, an estimator or a function"
+    )
+
+
+def _classifier_metrics(
+    y: Any, y_pred: Any, proba: Any, classes: Any
+) -> tuple[dict[str, float], Any]:
+    import numpy as np
+    from sklearn import metrics as skm
+
+    labels = np.unique(np.concatenate([np.unique(y), np.unique(y_pred)]))
+    binary = len(labels) <= 2
+    out: dict[str, float] = {"example_count": float(len(y))}
+    if binary:
+        matrix = skm.confusion_matrix(y, y_pred, labels=labels)
+        if matrix.shape == (2, 2):
+            tn, fp, fn, tp = (int(v) for v in matrix.ravel())
+            out.update(true_negatives=tn, false_positives=fp, false_negatives=fn, true_positives=tp)
+        positive = labels[-1]
+        average: dict[str, Any] = {"average": "binary", "pos_label": positive}
+    else:
+        average = {"average": "weighted"}
+    out["accuracy_score"] = float(skm.accuracy_score(y, y_pred))
+    out["recall_score"] = float(skm.recall_score(y, y_pred, zero_division=0, **average))
+    out["precision_score"] = float(skm.precision_score(y, y_pred, zero_division=0, **average))
+    out["f1_score"] = float(skm.f1_score(y, y_pred, zero_division=0, **average))
+    if proba is not None and classes is not None:
+        out["log_loss"] = float(skm.log_loss(y, proba, labels=classes))
+        if binary and proba.shape[1] == 2:
+            positive_scores = proba[:, 1]
+            is_positive = y == classes[1]
+            out["roc_auc"] = float(skm.roc_auc_score(is_positive, positive_scores))
+            # summarised by average precision, as MLflow's evaluator does
+            out["precision_recall_auc"] = float(
+                skm.average_precision_score(is_positive, positive_scores)
+            )
+        elif not binary:
+            out["roc_auc"] = float(
+                skm.roc_auc_score(y, proba, multi_class="ovr", average="weighted", labels=classes)
+            )
+    return out, labels
+
+
+def _regressor_metrics(y: Any, y_pred: Any) -> dict[str, float]:
+    import numpy as np
+    from sklearn import metrics as skm
+
+    mse = float(skm.mean_squared_error(y, y_pred))
+    return {
+        "example_count": float(len(y)),
+        "mean_absolute_error": float(skm.mean_absolute_error(y, y_pred)),
+        "mean_squared_error": mse,
+        "root_mean_squared_error": float(np.sqrt(mse)),
+        "sum_on_target": float(np.sum(y)),
+        "mean_on_target": float(np.mean(y)),
+        "r2_score": float(skm.r2_score(y, y_pred)),
+        "max_error": float(skm.max_error(y, y_pred)),
+        "mean_absolute_percentage_error": float(skm.mean_absolute_percentage_error(y, y_pred)),
+    }
+
+
+def _classifier_files(
+    directory: str, y: Any, y_pred: Any, proba: Any, classes: Any, labels: Any
+) -> dict[str, str]:
+    """Write the confusion matrix, curves and per-class table; name -> file path."""
+    import numpy as np
+    import pandas as pd
+    from sklearn import metrics as skm
+
+    files: dict[str, str] = {}
+    if len(labels) > 2:
+        precision, recall, f1, support = skm.precision_recall_fscore_support(
+            y, y_pred, labels=labels, zero_division=0
+        )
+        table = pd.DataFrame(
+            {
+                "positive_class": labels,
+                "precision": precision,
+                "recall": recall,
+                "f1_score": f1,
+                "example_count": support,
+            }
+        )
+        files["per_class_metrics"] = os.path.join(directory, "per_class_metrics.csv")
+        table.to_csv(files["per_class_metrics"], index=False)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        _log.info("matplotlib is not installed; evaluation plots are skipped")
+        return files
+    figure, axes = plt.subplots(figsize=(5, 5))
+    skm.ConfusionMatrixDisplay.from_predictions(y, y_pred, labels=labels, ax=axes, colorbar=False)
+    axes.set_title("Confusion matrix")
+    files["confusion_matrix"] = os.path.join(directory, "confusion_matrix.png")
+    figure.savefig(files["confusion_matrix"], bbox_inches="tight")
+    plt.close(figure)
+    if proba is not None and classes is not None and len(classes) == 2:
+        is_positive = np.asarray(y) == classes[1]
+        for name, display in (
+            ("roc_curve_plot", skm.RocCurveDisplay),
+            ("precision_recall_curve_plot", skm.PrecisionRecallDisplay),
+        ):
+            figure, axes = plt.subplots(figsize=(5, 5))
+            display.from_predictions(is_positive, proba[:, 1], ax=axes)
+            files[name] = os.path.join(directory, f"{name}.png")
+            figure.savefig(files[name], bbox_inches="tight")
+            plt.close(figure)
+    return files
+
+
+def evaluate(
+    model: Any = None,
+    data: Any = None,
+    *,
+    targets: Any = None,
+    model_type: str | None = None,
+    predictions: str | None = None,
+    feature_names: list[str] | None = None,
+    evaluators: Any = None,
+    evaluator_config: dict[str, Any] | None = None,
+    run_id: str | None = None,
+) -> EvaluationResult:
+    """Evaluate ``model`` on ``data`` and log metrics and plots to a run.
+
+    Args:
+        model: a model URI, a loaded pyfunc model, an estimator, a function, or None when
+            ``predictions`` names a column of ``data`` holding precomputed predictions.
+        data: a pandas DataFrame (targets given as a column name) or an array.
+        targets: the label column name, or an array of labels.
+        model_type: ``"classifier"`` or ``"regressor"``.
+        run_id: the run to log to; defaults to the active run, else a new run is started.
+        evaluators, evaluator_config: accepted for MLflow compatibility; the built-in
+            evaluator is always used.
+
+    Returns:
+        :class:`EvaluationResult` with ``metrics`` and ``artifacts``.
+
+    Raises:
+        InvalidParameterValue: for an unknown model type or inconsistent inputs.
+    """
+    if model_type not in _MODEL_TYPES:
+        raise InvalidParameterValue(
+            f"model_type must be one of {list(_MODEL_TYPES)}, got {model_type!r}"
+        )
+    if targets is None:
+        raise InvalidParameterValue("`targets` is required for model_type " + model_type)
+    frame, y, given = _split_data(data, targets, predictions, feature_names)
+    raw = None
+    if given is not None:
+        y_pred = given
+    elif model is None:
+        raise InvalidParameterValue("Either `model` or `predictions` must be given")
+    else:
+        predict, raw = _predictor(model)
+        y_pred = predict(frame)
+    import numpy as np
+
+    y_pred = np.asarray(y_pred)
+    if y_pred.ndim == 2 and y_pred.shape[1] == 1:
+        y_pred = y_pred.reshape(-1)
+    files: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="mlharbor-evaluate-") as tmp:
+        if model_type == "classifier":
+            proba = classes = None
+            if raw is not None and hasattr(raw, "predict_proba"):
+                proba = np.asarray(raw.predict_proba(frame))
+                classes = getattr(raw, "classes_", None)
+            metrics, labels = _classifier_metrics(y, y_pred, proba, classes)
+            files = _classifier_files(tmp, y, y_pred, proba, classes, labels)
+        else:
+            metrics = _regressor_metrics(y, y_pred)
+        if raw is not None and hasattr(raw, "score"):
+            metrics["score"] = float(raw.score(frame, y))
+        return _log_results(metrics, files, run_id)
+
+
+def _log_results(
+    metrics: dict[str, float], files: dict[str, str], run_id: str | None
+) -> EvaluationResult:
+    import shutil
+
+    from mlharbor.client import active_run as fluent
+    from mlharbor.client.client import MlharborClient
+    from mlharbor.entities import Metric
+
+    client = MlharborClient()
+    started = None
+    if run_id is None:
+        current = fluent.active_run()
+        if current is None:
+            started = fluent.start_run()
+            current = started
+        run_id = current.info.run_id
+    succeeded = False
+    try:
+        now = _now_ms()
+        client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()])
+        artifact_uri = client.get_run(run_id).info.artifact_uri
+        kept = tempfile.mkdtemp(prefix="mlharbor-evaluation-")
+        artifacts = {}
+        for name, path in files.items():
+            client.log_artifact(run_id, path)
+            local = os.path.join(kept, os.path.basename(path))
+            shutil.copy2(path, local)
+            artifacts[name] = EvaluationArtifact(
+                f"{artifact_uri.rstrip('/')}/{os.path.basename(path)}", local
+            )
+        succeeded = True
+    finally:
+        if started is not None:
+            fluent.end_run("FINISHED" if succeeded else "FAILED")
+    return EvaluationResult(metrics=metrics, artifacts=artifacts, run_id=run_id)
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
