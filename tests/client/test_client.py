@@ -68,6 +68,13 @@ def test_create_and_update_run(client: MlharborClient) -> None:
     ended = client.get_run(run.info.run_id).info
     assert ended.status == "KILLED"
     assert ended.end_time is not None
+    client.update_run(run.info.run_id, name="r3")
+    renamed = client.get_run(run.info.run_id).info
+    assert (renamed.run_name, renamed.status, renamed.end_time) == ("r3", "KILLED", ended.end_time)
+    client.update_run(run.info.run_id, status="FINISHED")
+    assert client.get_run(run.info.run_id).info.status == "FINISHED"
+    with pytest.raises(InvalidParameterValue):
+        client.update_run(run.info.run_id, status="DONE")
 
     client.delete_run(run.info.run_id)
     assert client.get_run(run.info.run_id).info.lifecycle_stage == "deleted"

@@ -145,9 +145,12 @@ class MlharborClient(ArtifactMethods, LoggedModelMethods, RegistryClientMixin):
 
     def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
         """Change a run's status and/or name; the end time is left as it is."""
-        validate_run_id(run_id)
-        status_name = RunStatus.to_string(RunStatus.from_string(status)) if status else None
-        self.store.update_run_info(run_id, status_name, None, name)
+        if status is None and name is None:
+            return
+        # Stores write status and end time as given, so the current values are sent back.
+        info = self.get_run(run_id).info
+        status_name = RunStatus.from_string(status or info.status).value
+        self.store.update_run_info(run_id, status_name, info.end_time, name)
 
     def set_terminated(
         self, run_id: str, status: str | None = None, end_time: int | None = None
