@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -206,3 +207,15 @@ def test_search_finds_runs_and_pages(client: TestClient) -> None:
     found = {r["info"]["run_id"] for r in first["runs"] + rest["runs"]}
     assert found == set(ids)
     assert client.post(f"{API}/search", json={}).json() == {}
+
+
+def test_legacy_log_model_appends_to_the_history_tag(client: TestClient) -> None:
+    run_id = _run(client)["info"]["run_id"]
+    model = {"artifact_path": "m", "flavors": {}, "utc_time_created": "2024", "run_id": run_id}
+    for _ in range(2):
+        body = {"run_id": run_id, "model_json": json.dumps(model)}
+        assert client.post(f"{API}/log-model", json=body).json() == {}
+    tags = {t["key"]: t["value"] for t in _get(client, run_id)["data"]["tags"]}
+    assert json.loads(tags["mlflow.log-model.history"]) == [model, model]
+    partial = {"run_id": run_id, "model_json": json.dumps({"flavors": {}})}
+    assert client.post(f"{API}/log-model", json=partial).status_code == 400

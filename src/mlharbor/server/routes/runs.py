@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -261,3 +262,25 @@ def log_outputs(ctx: ServerContext, p: Params) -> None:
         if not item.get("model_id"):
             raise missing_value("model_id")
     ctx.store.log_outputs(p["run_id"], [model_output_from_json(m) for m in p["models"]])
+
+
+LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
+_MODEL_JSON_KEYS = ("artifact_path", "flavors", "utc_time_created", "run_id")
+
+
+@routes.json("POST", "mlflow/runs/log-model", _RUN_ID_ONLY, Field("model_json", required=True))
+def log_model(ctx: ServerContext, p: Params) -> None:
+    """MLflow 2's record of a model logged into a run: appended to a JSON-list run tag."""
+    try:
+        model = json.loads(p["model_json"])
+    except ValueError:
+        raise InvalidParameterValue("Malformed model info. 'model_json' is not JSON.") from None
+    if not isinstance(model, dict):
+        raise InvalidParameterValue("Malformed model info. 'model_json' must be an object.")
+    missing = [key for key in _MODEL_JSON_KEYS if key not in model]
+    if missing:
+        raise InvalidParameterValue(f"Model json is missing mandatory fields: {missing}")
+    run = ctx.store.get_run(p["run_id"])
+    history = json.loads(run.data.tags.get(LOG_MODEL_HISTORY_TAG, "[]"))
+    history.append(model)
+    ctx.store.set_tag(p["run_id"], RunTag(LOG_MODEL_HISTORY_TAG, json.dumps(history)))
