@@ -7,6 +7,7 @@ that may shorten a value (param and tag values) return the value to store.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import numbers
@@ -47,6 +48,7 @@ _BAD_CHARACTERS = (
     "Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ),"
     " colon(:) and slashes (/)."
 )
+_PLAIN_NUMBERS = (float, int)
 _FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
@@ -95,24 +97,29 @@ def check_length(entity: str, limit: int, value: str, *, truncate: bool = False)
     raise InvalidParameterValue(exceeds_maximum_length(entity, limit))
 
 
+@functools.lru_cache(maxsize=8192)
+def _key_defect(name: str) -> str | None:
+    """Why ``name`` is not a usable key, or None. Cached: the same keys arrive over and over."""
+    if not _KEY_CHARS.match(name):
+        return _BAD_CHARACTERS
+    normal = posixpath.normpath(name)
+    if normal != name or normal == "." or normal.startswith(("..", "/")):
+        return (
+            "Names may be treated as files in certain cases, and must not resolve to other "
+            f"names when treated as such. This name would resolve to {normal!r}"
+        )
+    return None
+
+
 def validate_key_name(name: object, path: str) -> str:
     """Check a metric, param or tag key: allowed characters, and unchanged by path normalising."""
     if name is None or name == "":
         raise InvalidParameterValue(missing_value(path))
     if not isinstance(name, str):
         raise InvalidParameterValue(invalid_value(path, name))
-    if not _KEY_CHARS.match(name):
-        raise InvalidParameterValue(invalid_value(path, name, _BAD_CHARACTERS))
-    normal = posixpath.normpath(name)
-    if normal != name or normal == "." or normal.startswith(("..", "/")):
-        raise InvalidParameterValue(
-            invalid_value(
-                path,
-                name,
-                "Names may be treated as files in certain cases, and must not resolve to other "
-                f"names when treated as such. This name would resolve to {normal!r}",
-            )
-        )
+    defect = _key_defect(name)
+    if defect is not None:
+        raise InvalidParameterValue(invalid_value(path, name, defect))
     return name
 
 
@@ -120,6 +127,17 @@ def validate_metric(metric: Metric, path: str = "") -> None:
     """Check key, value (a number, NaN or +-inf; never a bool), timestamp and step of a metric."""
     validate_key_name(metric.key, _join_path(path, "name"))
     value: object = metric.value
+    timestamp: object = metric.timestamp
+    step: object = metric.step
+    if (
+        type(value) in _PLAIN_NUMBERS
+        and type(timestamp) is int
+        and timestamp >= 0
+        and type(step) is int
+    ):
+        # The common case, checked without the slower abstract-number tests below.
+        check_length("Metric name", MAX_ENTITY_KEY_LENGTH, metric.key)
+        return
     if value is None:
         raise InvalidParameterValue(missing_value(_join_path(path, "value")))
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -131,7 +149,6 @@ def validate_metric(metric: Metric, path: str = "") -> None:
                 "Please specify value as a valid double (64-bit floating point)",
             )
         )
-    timestamp: object = metric.timestamp
     if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real) or timestamp < 0:
         raise InvalidParameterValue(
             invalid_value(
@@ -141,7 +158,6 @@ def validate_metric(metric: Metric, path: str = "") -> None:
                 "Timestamp must be a nonnegative long (64-bit integer) ",
             )
         )
-    step: object = metric.step
     if isinstance(step, bool) or not isinstance(step, numbers.Real):
         raise InvalidParameterValue(
             invalid_value(

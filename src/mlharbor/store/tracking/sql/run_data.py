@@ -9,11 +9,13 @@ whose ``WHERE`` compares that tuple, so concurrent writers cannot move it backwa
 from __future__ import annotations
 
 import functools
+import gc
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.sql.dml import Insert
 
 from mlharbor.entities import Metric, PagedList, Param, RunTag
@@ -45,23 +47,8 @@ def _statements(dialect: str) -> dict[str, Insert]:
     from sqlalchemy.dialects import postgresql, sqlite
 
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    latest = insert(_LATEST)
-    newer = tuple_(latest.excluded.step, latest.excluded.timestamp, latest.excluded.value) > (
-        tuple_(_LATEST.c.step, _LATEST.c.timestamp, _LATEST.c.value)
-    )
     tags = insert(_TAGS)
     return {
-        "metrics": insert(_METRICS).on_conflict_do_nothing(),
-        "latest": latest.on_conflict_do_update(
-            index_elements=[_LATEST.c.run_uuid, _LATEST.c.key],
-            set_={
-                "step": latest.excluded.step,
-                "timestamp": latest.excluded.timestamp,
-                "value": latest.excluded.value,
-                "is_nan": latest.excluded.is_nan,
-            },
-            where=newer,
-        ),
         "params": insert(_PARAMS).on_conflict_do_nothing(),
         "tags": tags.on_conflict_do_update(
             index_elements=[_TAGS.c.run_uuid, _TAGS.c.key], set_={"value": tags.excluded.value}
@@ -70,53 +57,80 @@ def _statements(dialect: str) -> dict[str, Insert]:
     }
 
 
+@functools.cache
+def _metric_sql(paramstyle: str) -> tuple[str, str]:
+    """The two hot-path statements as driver SQL (same text on SQLite and PostgreSQL).
+
+    Metric batches skip SQLAlchemy's per-row parameter processing: with a thousand points per
+    call, that processing costs more than the database work.
+    """
+    marks = ", ".join(["?" if paramstyle == "qmark" else "%s"] * 9)
+    points = (
+        "INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan, dataset_name, "
+        f"dataset_digest, model_id) VALUES ({marks}) ON CONFLICT DO NOTHING"
+    )
+    latest = (
+        "INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan) "
+        f"VALUES ({marks.rsplit(', ', 3)[0]}) "
+        "ON CONFLICT (run_uuid, key) DO UPDATE SET step = excluded.step, "
+        "timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan "
+        "WHERE (excluded.step, excluded.timestamp, excluded.value) > "
+        "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)"
+    )
+    return points, latest
+
+
 def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
     """Append validated metric points and move ``latest_metrics`` forward where they are newer."""
     if not metrics:
         return
-    statements = _statements(connection.dialect.name)
-    rows: list[dict[str, Any]] = []
-    latest: dict[str, tuple[tuple[int, int, float], bool]] = {}
-    linked: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    latest: dict[str, tuple[int, int, float, bool]] = {}
+    linked = False
     for metric in metrics:
         value, is_nan = storable_metric_value(metric.value)
         step = int(metric.step or 0)
         timestamp = int(metric.timestamp)
-        row = {
-            "run_uuid": run_id,
-            "key": metric.key,
-            "step": step,
-            "timestamp": timestamp,
-            "value": value,
-            "is_nan": is_nan,
-            "dataset_name": metric.dataset_name,
-            "dataset_digest": metric.dataset_digest,
-            "model_id": metric.model_id,
-        }
-        rows.append(row)
-        if metric.model_id:
-            linked.append(row)
-        rank = (step, timestamp, value)
-        current = latest.get(metric.key)
-        if current is None or rank > current[0]:
-            latest[metric.key] = (rank, is_nan)
-    connection.execute(statements["metrics"], rows)
-    connection.execute(
-        statements["latest"],
-        [
-            {
-                "run_uuid": run_id,
-                "key": key,
-                "step": rank[0],
-                "timestamp": rank[1],
-                "value": rank[2],
-                "is_nan": is_nan,
-            }
-            for key, (rank, is_nan) in latest.items()
-        ],
-    )
+        key = metric.key
+        rows.append(
+            (
+                run_id,
+                key,
+                step,
+                timestamp,
+                value,
+                is_nan,
+                metric.dataset_name,
+                metric.dataset_digest,
+                metric.model_id,
+            )
+        )
+        linked = linked or bool(metric.model_id)
+        current = latest.get(key)
+        if current is None or (step, timestamp, value) > current[:3]:
+            latest[key] = (step, timestamp, value, is_nan)
+    points_sql, latest_sql = _metric_sql(connection.dialect.paramstyle)
+    connection.exec_driver_sql(points_sql, rows)
+    connection.exec_driver_sql(latest_sql, [(run_id, key, *rank) for key, rank in latest.items()])
     if linked:
-        _write_model_metrics(connection, run_id, linked)
+        _write_model_metrics(
+            connection,
+            run_id,
+            [dict(zip(_POINT_FIELDS, row, strict=True)) for row in rows if row[8]],
+        )
+
+
+_POINT_FIELDS = (
+    "run_uuid",
+    "key",
+    "step",
+    "timestamp",
+    "value",
+    "is_nan",
+    "dataset_name",
+    "dataset_digest",
+    "model_id",
+)
 
 
 def _write_model_metrics(connection: Connection, run_id: str, rows: list[dict[str, Any]]) -> None:
@@ -271,16 +285,17 @@ class RunDataMixin(SqlStoreBase):
             from mlharbor.store.search.page_token import decode_offset
 
             offset = decode_offset(page_token)
-        with reading(self._engine) as connection:
-            self._run_row(connection, run_id)
-            points = _history_rows(connection, run_id, metric_key, max_results, offset)
-        token = None
-        if max_results is not None and len(points) > max_results:
-            from mlharbor.store.search.page_token import encode_offset
+        with _gc_paused():
+            with reading(self._engine) as connection:
+                self._run_row(connection, run_id)
+                points = _history_rows(connection, run_id, metric_key, max_results, offset)
+            token = None
+            if max_results is not None and len(points) > max_results:
+                from mlharbor.store.search.page_token import encode_offset
 
-            points = points[:max_results]
-            token = encode_offset(offset + max_results)
-        return PagedList(_to_metrics(metric_key, points), token)
+                points = points[:max_results]
+                token = encode_offset(offset + max_results)
+            return PagedList(_to_metrics(metric_key, points), token)
 
 
 def _history_rows(
@@ -310,27 +325,32 @@ def _history_rows(
 
 
 def _to_metrics(key: str, rows: list[tuple[Any, ...]]) -> list[Metric]:
-    """Metric objects built without the frozen-dataclass ``__init__`` (field-by-field setattr)."""
+    """Metric objects built without the frozen-dataclass ``__init__`` (a setattr per field)."""
     new = object.__new__
-    set_dict = object.__setattr__
+    common = {"key": key, "dataset_name": None, "dataset_digest": None, "model_id": None}
     nan = math.nan
     out: list[Metric] = []
     append = out.append
     for value, is_nan, timestamp, step in rows:
         metric = new(Metric)
-        set_dict(
-            metric,
-            "__dict__",
-            {
-                "key": key,
-                "value": nan if is_nan else value,
-                "timestamp": timestamp,
-                "step": step,
-                "dataset_name": None,
-                "dataset_digest": None,
-                "model_id": None,
-                "run_id": None,
-            },
-        )
+        fields = metric.__dict__
+        fields.update(common)
+        fields["value"] = nan if is_nan else value
+        fields["timestamp"] = timestamp
+        fields["step"] = step
+        fields["run_id"] = None
         append(metric)
     return out
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a million fresh tuples and objects would otherwise
+    trigger dozens of full collections that find nothing to free."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
