@@ -74,6 +74,8 @@ class Router:
         candidates: list[tuple[dict[str, Route], dict[str, str]]] = []
         exact = self.exact.get(path)
         if exact is not None:
+            if method in exact:
+                return exact[method], {}
             candidates.append((exact, {}))
         for pattern, methods in self.templates:
             found = pattern.match(path)
