@@ -109,10 +109,14 @@ class SqlStoreBase:
 
     @staticmethod
     def _check_run_active(connection: Connection, run_id: str) -> None:
-        """Raise unless ``run_id`` exists and is active (the check before every run write)."""
-        table = schema.runs
-        stage = connection.execute(
-            select(table.c.lifecycle_stage).where(table.c.run_uuid == run_id)
+        """Raise unless ``run_id`` exists and is active (the check before every run write).
+
+        Plain driver SQL: this runs before every logged metric, where building and caching a
+        Core statement costs more than the lookup itself.
+        """
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        stage = connection.exec_driver_sql(
+            f"SELECT lifecycle_stage FROM runs WHERE run_uuid = {marker}", (run_id,)
         ).scalar()
         if stage is None:
             raise ResourceDoesNotExist(f"Run with id={run_id} not found")
