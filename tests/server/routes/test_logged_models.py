@@ -101,3 +101,9 @@ def test_artifact_directory_listing_and_file(client: TestClient) -> None:
     )
     assert data.content == b"flavors: {}\n"
     assert data.headers["content-type"].startswith("text/plain")
+
+
+def test_search_requires_experiment_ids(client: TestClient) -> None:
+    response = client.post(f"{API}/search", json={"filter": "name = 'model'"})
+    assert response.status_code == 400
+    assert "'experiment_ids'" in response.json()["message"]

@@ -121,7 +121,7 @@ def _datasets(items: list[dict[str, Any]]) -> list[dict[str, str]]:
 @routes.json(
     "POST",
     f"{_BASE}/search",
-    Field("experiment_ids", Kind.STR_LIST),
+    Field("experiment_ids", Kind.STR_LIST, required=True),
     Field("filter"),
     Field("datasets", Kind.OBJECT_LIST),
     Field("max_results", Kind.INT),
