@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 import mlharbor as mlflow
 from mlharbor.client.client import MlharborClient
 from mlharbor.exceptions import InvalidParameterValue
+from tests.client.isolation import isolated_workdir
 
 CASES = {
     "binary": (
@@ -28,6 +30,12 @@ CASES = {
     "multiclass": (load_iris, LogisticRegression(max_iter=500), "classifier"),
     "regression": (load_diabetes, LinearRegression(), "regressor"),
 }
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temporary cwd whose default SQLite store starts empty."""
+    yield from isolated_workdir(tmp_path, monkeypatch)
 
 
 def _labelled(loader: Any) -> tuple[pd.DataFrame, pd.DataFrame, Any]:

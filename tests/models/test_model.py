@@ -150,3 +150,16 @@ def test_environment_files(tmp_path: Path) -> None:
     conda = yaml.safe_load((tmp_path / "conda.yaml").read_text())
     assert conda["name"] == "mlflow-env"
     assert conda["dependencies"][-1] == {"pip": ["mlflow==3.17.2", "numpy==2.0"]}
+
+
+def test_conda_env_pip_section_becomes_the_requirements(tmp_path: Path) -> None:
+    conda_file = tmp_path / "env.yaml"
+    conda_file.write_text(
+        "name: custom\ndependencies:\n- python=3.11\n- pip:\n  - scikit-learn==1.5.0\n"
+    )
+    assert resolve_requirements(["numpy"], conda_env=str(conda_file)) == [
+        f"mlflow=={MLFLOW_COMPAT_VERSION}",
+        "scikit-learn==1.5.0",
+    ]
+    with pytest.raises(InvalidParameterValue, match="Only one of `conda_env`"):
+        resolve_requirements([], pip_requirements=["a"], conda_env={"dependencies": []})

@@ -6,8 +6,6 @@ unchanged. Heavy libraries (pandas, numpy) are imported only when data is inspec
 
 from __future__ import annotations
 
-from typing import Any
-
 from mlharbor.models.code_model import set_model
 from mlharbor.models.model import MLFLOW_COMPAT_VERSION, Model, ModelInfo, get_model_info
 from mlharbor.models.schema import (
@@ -41,15 +39,7 @@ __all__ = [
     "Property",
     "Schema",
     "TensorSpec",
-    "evaluate",
     "get_model_info",
     "infer_signature",
     "set_model",
 ]
-
-
-def evaluate(*args: Any, **kwargs: Any) -> Any:
-    """``mlflow.models.evaluate``; see :func:`mlharbor.models.evaluation.evaluate`."""
-    from mlharbor.models.evaluation import evaluate as run_evaluation
-
-    return run_evaluation(*args, **kwargs)

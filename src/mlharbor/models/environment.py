@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.models.model import MLFLOW_COMPAT_VERSION
@@ -21,6 +22,7 @@ __all__ = [
     "CONDA_FILE",
     "PYTHON_ENV_FILE",
     "REQUIREMENTS_FILE",
+    "environment_flavor_config",
     "pinned_requirement",
     "resolve_requirements",
     "write_environment",
@@ -62,10 +64,29 @@ def _read_requirement_lines(source: str | Sequence[str]) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
 
 
+def _conda_pip_requirements(conda_env: str | dict[str, Any]) -> list[str]:
+    """The pip requirements listed in a conda environment (a dict or a YAML file path)."""
+    import yaml
+
+    if isinstance(conda_env, str):
+        path = Path(conda_env)
+        if not path.is_file():
+            raise InvalidParameterValue(f"Conda environment file '{conda_env}' does not exist")
+        conda_env = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(conda_env, dict):
+        raise InvalidParameterValue("`conda_env` must be a dict or the path of a YAML file")
+    lines: list[str] = []
+    for dependency in conda_env.get("dependencies") or []:
+        if isinstance(dependency, dict):
+            lines += [str(line) for line in dependency.get("pip") or []]
+    return lines
+
+
 def resolve_requirements(
     default_packages: Iterable[str],
     pip_requirements: str | Sequence[str] | None = None,
     extra_pip_requirements: str | Sequence[str] | None = None,
+    conda_env: str | dict[str, Any] | None = None,
 ) -> list[str]:
     """The final pip requirement lines of a model.
 
@@ -73,14 +94,19 @@ def resolve_requirements(
         default_packages: distributions the flavor needs; pinned to their installed versions.
         pip_requirements: replaces the defaults (a list of lines or a requirements file path).
         extra_pip_requirements: appended to the defaults.
+        conda_env: a conda environment whose pip section replaces the defaults.
 
     Raises:
-        InvalidParameterValue: when both overrides are given or a file is missing.
+        InvalidParameterValue: when more than one override is given or a file is missing.
     """
-    if pip_requirements is not None and extra_pip_requirements is not None:
+    overrides = [pip_requirements, extra_pip_requirements, conda_env]
+    if sum(o is not None for o in overrides) > 1:
         raise InvalidParameterValue(
-            "Only one of `pip_requirements` and `extra_pip_requirements` can be specified"
+            "Only one of `conda_env`, `pip_requirements`, and `extra_pip_requirements` can be "
+            "specified at the same time."
         )
+    if conda_env is not None:
+        pip_requirements = _conda_pip_requirements(conda_env)
     mlflow_line = f"mlflow=={MLFLOW_COMPAT_VERSION}"
     if pip_requirements is not None:
         lines = _read_requirement_lines(pip_requirements)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from mlharbor.exceptions import (
     ResourceDoesNotExist,
 )
 from mlharbor.models.model import Model
+from mlharbor.models.model_dir import add_code_to_path
 
 __all__ = ["FLAVOR_NAME", "PyFuncModel", "load_model"]
 
@@ -49,15 +49,6 @@ def _loader_function(loader_module: str) -> Callable[..., Any]:
     if loader is None:
         raise MlharborException(f"Loader module '{loader_module}' has no _load_pyfunc function")
     return loader  # type: ignore[no-any-return]
-
-
-def _add_code_to_path(model_dir: str, conf: dict[str, Any]) -> None:
-    code = conf.get("code")
-    if not code:
-        return
-    code_dir = os.path.join(model_dir, code)
-    if os.path.isdir(code_dir) and code_dir not in sys.path:
-        sys.path.insert(0, code_dir)
 
 
 class PyFuncModel:
@@ -157,7 +148,7 @@ def load_model_from_dir(local_path: str, model_config: dict[str, Any] | None = N
         raise InvalidParameterValue(
             "Invalid MLmodel: the python_function flavor has no loader_module"
         )
-    _add_code_to_path(local_path, conf)
+    add_code_to_path(local_path, conf)
     data_path = os.path.join(local_path, conf["data"]) if conf.get("data") else local_path
     loader = _loader_function(str(loader_module))
     model_impl = loader(data_path, model_config) if model_config is not None else loader(data_path)

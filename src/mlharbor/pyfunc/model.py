@@ -16,6 +16,7 @@ from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.models.model import Model
+from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
 from mlharbor.pyfunc.foreign_pickle import load_python_model_pickle
 from mlharbor.pyfunc.python_model import PythonModel, PythonModelContext, context_in_predict
 
@@ -25,7 +26,6 @@ _log = logging.getLogger(__name__)
 
 PYTHON_MODEL_FILE = "python_model.pkl"
 ARTIFACTS_DIR = "artifacts"
-CODE_DIR = "code"
 
 
 class _FunctionModel:
@@ -82,35 +82,6 @@ def _copy_artifacts(artifacts: dict[str, str], model_dir: str) -> dict[str, dict
             "uri": str(uri),
         }
     return table
-
-
-def _copy_code_paths(code_paths: list[str] | None, model_dir: str) -> str | None:
-    if not code_paths:
-        return None
-    code_dir = os.path.join(model_dir, CODE_DIR)
-    os.makedirs(code_dir, exist_ok=True)
-    for path in code_paths:
-        if not os.path.exists(path):
-            raise InvalidParameterValue(f"Code path '{path}' does not exist")
-        target = os.path.join(code_dir, os.path.basename(os.path.normpath(path)))
-        if os.path.isdir(path):
-            shutil.copytree(
-                path, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy2(path, target)
-    return CODE_DIR
-
-
-def prepare_model_dir(path: str | os.PathLike[str]) -> str:
-    """Create the model directory; refuses a non-empty existing one, like MLflow."""
-    target = os.path.abspath(os.fspath(path))
-    if os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target)):
-        raise MlharborException(
-            f"Path '{target}' already exists and is not empty", "RESOURCE_ALREADY_EXISTS"
-        )
-    os.makedirs(target, exist_ok=True)
-    return target
 
 
 def _dump_python_model(python_model: Any, target: str) -> None:
@@ -199,7 +170,7 @@ def save_model(
             )
         if artifacts:
             flavor["artifacts"] = _copy_artifacts(artifacts, model_dir)
-        code = _copy_code_paths(code_paths, model_dir)
+        code = copy_code_paths(code_paths, model_dir)
         import cloudpickle
 
         flavor.update(
@@ -214,7 +185,9 @@ def save_model(
         mlflow_model.add_flavor("python_function", **flavor)
         write_environment(
             model_dir,
-            resolve_requirements(["cloudpickle"], pip_requirements, extra_pip_requirements),
+            resolve_requirements(
+                ["cloudpickle"], pip_requirements, extra_pip_requirements, conda_env
+            ),
         )
         from mlharbor.models.model import directory_size
 
@@ -300,6 +273,7 @@ def log_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
+    conda_env: Any = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
@@ -333,5 +307,6 @@ def log_model(
         input_example=input_example,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
+        conda_env=conda_env,
         **kwargs,
     )

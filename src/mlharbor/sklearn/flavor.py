@@ -138,7 +138,7 @@ def save_model(
     )
     from mlharbor.models.input_example import save_input_example, split_example
     from mlharbor.models.model import directory_size
-    from mlharbor.pyfunc.model import _copy_code_paths, prepare_model_dir
+    from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
 
     if serialization_format not in SUPPORTED_SERIALIZATION_FORMATS:
         raise InvalidParameterValue(
@@ -162,7 +162,7 @@ def save_model(
             serialization_format,
             skops_trusted_types,
         )
-        code = _copy_code_paths(code_paths, model_dir)
+        code = copy_code_paths(code_paths, model_dir)
         if input_example is not None:
             mlflow_model.saved_input_example_info = save_input_example(model_dir, input_example)
         if signature is None and input_example is not None:
@@ -191,7 +191,8 @@ def save_model(
         if serialization_format in (SERIALIZATION_FORMAT_CLOUDPICKLE, SERIALIZATION_FORMAT_SKOPS):
             packages.append(serialization_format)
         write_environment(
-            model_dir, resolve_requirements(packages, pip_requirements, extra_pip_requirements)
+            model_dir,
+            resolve_requirements(packages, pip_requirements, extra_pip_requirements, conda_env),
         )
         mlflow_model.model_size_bytes = directory_size(model_dir)
         mlflow_model.save(os.path.join(model_dir, "MLmodel"))
@@ -218,13 +219,13 @@ def _infer_signature(sk_model: Any, example: Any, predict_fn: str) -> Any:
 
 
 def _load_from_dir(model_dir: str) -> Any:
-    from mlharbor.pyfunc.loader import _add_code_to_path
+    from mlharbor.models.model_dir import add_code_to_path
 
     mlflow_model = Model.load(model_dir)
     conf = mlflow_model.flavors.get(FLAVOR_NAME)
     if conf is None:
         raise ResourceDoesNotExist(f'Model does not have the "{FLAVOR_NAME}" flavor')
-    _add_code_to_path(model_dir, conf)
+    add_code_to_path(model_dir, conf)
     model_file = os.path.join(model_dir, str(conf.get("pickled_model", "model.pkl")))
     if not os.path.isfile(model_file):
         raise ResourceDoesNotExist(f"The model file '{model_file}' is missing")
@@ -321,6 +322,7 @@ def log_model(
         metadata=metadata,
         step=step,
         sk_model=sk_model,
+        conda_env=conda_env,
         code_paths=code_paths,
         serialization_format=serialization_format,
         signature=signature,
