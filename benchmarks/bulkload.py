@@ -20,6 +20,9 @@ BASE_TIME_MS = 1_700_000_000_000
 SEARCH_FILTER = "metrics.accuracy > 0.5 and params.model = 'rf'"
 SEARCH_ORDER_BY = ["metrics.accuracy DESC"]
 SEARCH_PAGE = 100
+# A slow store gets fewer search samples: at least the minimum, then until the budget is spent.
+SEARCH_MIN_REPEAT = 3
+SEARCH_BUDGET_S = 60.0
 HISTORY_KEY = "loss"
 _CHUNK = 50_000
 
