@@ -52,7 +52,7 @@ def load_runs(connection: Connection, run_ids: Sequence[str]) -> list[Run]:
                 runs_t.c.lifecycle_stage,
                 runs_t.c.artifact_uri,
             ).where(runs_t.c.run_uuid.in_(chunk))
-        ):
+        ).all():
             run_id = row[0]
             infos[run_id] = RunInfo(
                 run_id=run_id,
@@ -73,7 +73,7 @@ def load_runs(connection: Connection, run_ids: Sequence[str]) -> list[Run]:
                 select(table.c.run_uuid, table.c.key, table.c.value).where(
                     table.c.run_uuid.in_(chunk)
                 )
-            ):
+            ).all():
                 target[run_id][key] = value
         latest = schema.latest_metrics
         for run_id, key, value, is_nan, timestamp, step in connection.execute(
@@ -85,7 +85,7 @@ def load_runs(connection: Connection, run_ids: Sequence[str]) -> list[Run]:
                 latest.c.timestamp,
                 latest.c.step,
             ).where(latest.c.run_uuid.in_(chunk))
-        ):
+        ).all():
             metrics[run_id].append(Metric(key, math.nan if is_nan else value, timestamp, step))
     ordered = [run_id for run_id in run_ids if run_id in infos]
     inputs = load_run_inputs(connection, ordered)
@@ -129,7 +129,7 @@ def load_run_inputs(connection: Connection, run_ids: Sequence[str]) -> dict[str,
             .join(datasets_t, datasets_t.c.dataset_uuid == links.c.dataset_uuid)
             .where(links.c.run_uuid.in_(chunk))
             .order_by(links.c.run_uuid, datasets_t.c.name, datasets_t.c.digest)
-        ):
+        ).all():
             dataset = Dataset(row[2], row[3], row[4], row[5], row[6], row[7])
             dataset_inputs[row[0]].append((row[1], dataset))
         for run_id, dataset_uuid, key, value in connection.execute(
@@ -141,13 +141,13 @@ def load_run_inputs(connection: Connection, run_ids: Sequence[str]) -> dict[str,
             )
             .where(input_tags.c.run_uuid.in_(chunk))
             .order_by(input_tags.c.key)
-        ):
+        ).all():
             tag_map.setdefault((run_id, dataset_uuid), []).append(InputTag(key, value))
         for run_id, model_id in connection.execute(
             select(model_inputs.c.run_uuid, model_inputs.c.model_id)
             .where(model_inputs.c.run_uuid.in_(chunk))
             .order_by(model_inputs.c.model_id)
-        ):
+        ).all():
             models[run_id].append(LoggedModelInput(model_id))
     return {
         run_id: RunInputs(
@@ -170,6 +170,6 @@ def load_run_outputs(connection: Connection, run_ids: Sequence[str]) -> dict[str
             select(outputs_t.c.run_uuid, outputs_t.c.model_id, outputs_t.c.step)
             .where(outputs_t.c.run_uuid.in_(chunk))
             .order_by(outputs_t.c.step, outputs_t.c.model_id)
-        ):
+        ).all():
             outputs[run_id].append(LoggedModelOutput(model_id, step))
     return {run_id: RunOutputs(tuple(items)) for run_id, items in outputs.items()}
