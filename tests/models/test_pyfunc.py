@@ -156,3 +156,13 @@ def test_unwrap_is_refused_for_non_custom_models(tmp_path: Path, iris: Any) -> N
     )
     with pytest.raises(MlharborException, match="unwrap_python_model"):
         mlflow.pyfunc.load_model(str(tmp_path / "m")).unwrap_python_model()
+
+
+def test_get_model_dependencies(tmp_path: Path) -> None:
+    mlflow.pyfunc.save_model(tmp_path / "m", python_model=Doubler(), pip_requirements=["pandas"])
+    requirements = mlflow.pyfunc.get_model_dependencies(str(tmp_path / "m"))
+    assert Path(requirements).read_text().splitlines() == ["mlflow==3.17.2", "pandas"]
+    conda = mlflow.pyfunc.get_model_dependencies(str(tmp_path / "m"), format="conda")
+    assert Path(conda).name == "conda.yaml"
+    with pytest.raises(InvalidParameterValue, match="Illegal format"):
+        mlflow.pyfunc.get_model_dependencies(str(tmp_path / "m"), format="docker")

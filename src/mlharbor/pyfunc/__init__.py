@@ -7,7 +7,7 @@ files. Heavy libraries (pandas, numpy, cloudpickle) are imported only when used.
 
 from __future__ import annotations
 
-from mlharbor.pyfunc.loader import FLAVOR_NAME, PyFuncModel, load_model
+from mlharbor.pyfunc.loader import FLAVOR_NAME, PyFuncModel, get_model_dependencies, load_model
 from mlharbor.pyfunc.model import log_model, save_model
 from mlharbor.pyfunc.python_model import PythonModel, PythonModelContext
 
@@ -16,6 +16,7 @@ __all__ = [
     "PyFuncModel",
     "PythonModel",
     "PythonModelContext",
+    "get_model_dependencies",
     "load_model",
     "log_model",
     "save_model",

@@ -22,7 +22,7 @@ from mlharbor.exceptions import (
 from mlharbor.models.model import Model
 from mlharbor.models.model_dir import add_code_to_path
 
-__all__ = ["FLAVOR_NAME", "PyFuncModel", "load_model"]
+__all__ = ["FLAVOR_NAME", "PyFuncModel", "get_model_dependencies", "load_model"]
 
 FLAVOR_NAME = "python_function"
 
@@ -177,3 +177,23 @@ def load_model(
 
     local_path = download_model(str(model_uri), dst_path)
     return load_model_from_dir(local_path, model_config)
+
+
+def get_model_dependencies(model_uri: str, format: str = "pip") -> str:
+    """Local path of the model's ``requirements.txt`` (``format="pip"``) or ``conda.yaml``.
+
+    Raises:
+        InvalidParameterValue: for another format.
+        ResourceDoesNotExist: when the model has no such file.
+    """
+    from mlharbor.models.environment import CONDA_FILE, REQUIREMENTS_FILE
+    from mlharbor.models.uri import download_model
+
+    if format not in ("pip", "conda"):
+        raise InvalidParameterValue(f"Illegal format argument '{format}'.")
+    path = os.path.join(
+        download_model(str(model_uri)), REQUIREMENTS_FILE if format == "pip" else CONDA_FILE
+    )
+    if not os.path.isfile(path):
+        raise ResourceDoesNotExist(f"The model at '{model_uri}' has no {os.path.basename(path)}")
+    return path
