@@ -68,25 +68,52 @@ def test_register_plain_artifact_dir_and_aliases(tracking_uri: str) -> None:
         resolve_models_uri(f"models:/{name}@nobody", client)
 
 
+def _promote_to_production(
+    client: MlharborClient, model_name: str, version: int, min_accuracy: float = 0.90
+) -> None:
+    """Seed 004's promotion step, as its readers write it."""
+    model_version = client.get_model_version(model_name, version)
+    run = client.get_run(model_version.run_id or "")
+    accuracy = run.data.metrics.get("accuracy", 0)
+    if accuracy < min_accuracy:
+        raise ValueError(f"Model accuracy {accuracy:.4f} is below minimum {min_accuracy}")
+    client.transition_model_version_stage(
+        name=model_name, version=version, stage="Production", archive_existing_versions=True
+    )
+
+
 def test_promote_to_production_with_legacy_stages(tracking_uri: str) -> None:
     client = MlharborClient()
     name = "MyClassifier"
-    run_id = _run_with_model_dir(client, f"exp-{name}")
+    experiment_id = client.create_experiment(f"exp-{name}")
+    runs = []
+    for accuracy in (0.85, 0.92, 0.94):
+        run_id = client.create_run(experiment_id).info.run_id
+        client.log_metric(run_id, "accuracy", accuracy)
+        runs.append(run_id)
     client.create_registered_model(name)
-    for _ in range(3):
-        client.create_model_version(name, f"runs:/{run_id}/model", run_id=run_id)
-    client.transition_model_version_stage(name, 1, "Staging", archive_existing_versions=False)
-    client.transition_model_version_stage(name, 2, "Production", archive_existing_versions=True)
-    # seed 004's promote_to_production: the new version replaces the one in Production
-    client.transition_model_version_stage(name, 3, "Production", archive_existing_versions=True)
+    for run_id in runs:
+        registered = client.create_model_version(name, f"runs:/{run_id}/model", run_id=run_id)
+        client.update_model_version(name, registered.version, description=f"run {run_id}")
+        client.set_model_version_tag(name, registered.version, "validated_by", "data-science-team")
+    client.transition_model_version_stage(
+        name=name, version=1, stage="Staging", archive_existing_versions=False
+    )
+    with pytest.raises(ValueError, match="below minimum"):
+        _promote_to_production(client, name, 1)
+    _promote_to_production(client, name, 2)
+    _promote_to_production(client, name, 3)
     stages = {mv.version: mv.current_stage for mv in client.get_latest_versions(name)}
     assert stages == {"1": "Staging", "2": "Archived", "3": "Production"}
     assert [mv.version for mv in client.get_latest_versions(name, stages=["Production"])] == ["3"]
     production = resolve_models_uri(f"models:/{name}/Production", client)
     assert production == resolve_models_uri(f"models:/{name}/production", client)
-    assert production == client.get_model_version_download_uri(name, 3)
+    assert production == f"runs:/{runs[2]}/model"
     client.set_model_version_tag(name, stage="Production", key="approved", value=True)
-    assert client.get_model_version(name, 3).tags == {"approved": "True"}
+    assert client.get_model_version(name, 3).tags == {
+        "approved": "True",
+        "validated_by": "data-science-team",
+    }
     with pytest.raises(MlharborException, match="No versions of model"):
         resolve_models_uri(f"models:/{name}/None", client)
 
