@@ -28,8 +28,12 @@ _NAME = Field("name", required=True)
 
 
 def registry_store(ctx: ServerContext) -> SqlRegistryStore:
-    """The server's registry store, on the same database as its tracking store."""
-    return ctx.shared("registry_store", lambda: SqlRegistryStore(ctx.backend_store_uri))
+    """The server's registry store, on the same database (and engine) as its tracking store."""
+    from mlharbor.store.tracking.factory import resolve_tracking_uri
+
+    return ctx.shared(
+        "registry_store", lambda: SqlRegistryStore(resolve_tracking_uri(ctx.backend_store_uri))
+    )
 
 
 def search_max_results(value: int | None, default: int, limit: int) -> int:
