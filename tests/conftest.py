@@ -46,15 +46,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL cluster on a free loopback port, shared by the whole session."""
+def _require_postgres() -> None:
     try:
         find_bin_dir()
     except PostgresUnavailableError as exc:
         if in_ci():
             pytest.fail(f"CI requires PostgreSQL: {exc}")
         pytest.skip(str(exc))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Also covers tests marked ``postgres`` that start PostgreSQL by other means.
+    if item.get_closest_marker("postgres") is not None:
+        _require_postgres()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster on a free loopback port, shared by the whole session."""
+    _require_postgres()
     with postgres_cluster() as server:
         yield server
 
