@@ -1,9 +1,11 @@
 """The scikit-learn flavor (``mlflow.sklearn`` compatible): ``save_model``, ``log_model``,
-``load_model``. scikit-learn and cloudpickle are imported only when a model is saved or loaded.
+``load_model`` and ``autolog``. scikit-learn and cloudpickle are imported only when a model
+is saved or loaded.
 """
 
 from __future__ import annotations
 
+from mlharbor.sklearn.autolog import autolog
 from mlharbor.sklearn.flavor import (
     FLAVOR_NAME,
     SERIALIZATION_FORMAT_CLOUDPICKLE,
@@ -23,6 +25,7 @@ __all__ = [
     "SERIALIZATION_FORMAT_SKOPS",
     "SUPPORTED_SERIALIZATION_FORMATS",
     "_load_pyfunc",
+    "autolog",
     "load_model",
     "log_model",
     "save_model",

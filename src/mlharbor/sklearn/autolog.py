@@ -1,0 +1,286 @@
+"""``autolog`` for scikit-learn: every ``fit`` logs params, training metrics, the model and plots.
+
+``fit`` of each scikit-learn estimator class is wrapped. A top-level ``fit`` (not one called
+from inside another estimator's ``fit``) logs into the active run, or into a new run that ends
+when ``fit`` returns. Names follow MLflow's sklearn autologging: params from ``get_params``,
+``training_*`` metrics linked to the logged model, tags ``estimator_name``/``estimator_class``,
+artifacts ``estimator.html`` and, for classifiers, ``training_confusion_matrix.png``. Logging
+problems are reported as warnings and never break training; errors of ``fit`` itself propagate
+(and fail the run autolog started).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import tempfile
+import threading
+import time
+from typing import Any
+
+__all__ = ["autolog"]
+
+_log = logging.getLogger(__name__)
+_originals: dict[type, Any] = {}
+_config: dict[str, Any] = {}
+_local = threading.local()
+_lock = threading.Lock()
+
+
+def autolog(
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    max_tuning_runs: int | None = 5,
+    log_post_training_metrics: bool = True,
+    serialization_format: str = "cloudpickle",
+    registered_model_name: str | None = None,
+    pos_label: Any = None,
+    extra_tags: dict[str, Any] | None = None,
+) -> None:
+    """Enable (or, with ``disable=True``, disable) autologging of scikit-learn ``fit`` calls.
+
+    Args:
+        log_input_examples: also save the first rows of the training data as input example.
+        log_model_signatures: infer and store the model signature from the training data.
+        log_models: log the fitted estimator as a logged model named ``model``.
+        silent: suppress autologging warnings.
+        serialization_format: format of the logged model (see :func:`save_model`).
+        registered_model_name: also register each logged model under this name.
+        extra_tags: tags added to every run autologging writes to.
+
+    ``log_datasets``, ``exclusive``, ``disable_for_unsupported_versions``, ``max_tuning_runs``,
+    ``log_post_training_metrics`` and ``pos_label`` are accepted for MLflow compatibility.
+    """
+    with _lock:
+        if disable:
+            _restore()
+            _config.clear()
+            return
+        _config.update(
+            log_input_examples=log_input_examples,
+            log_model_signatures=log_model_signatures,
+            log_models=log_models,
+            silent=silent,
+            serialization_format=serialization_format,
+            registered_model_name=registered_model_name,
+            extra_tags=dict(extra_tags or {}),
+        )
+        _patch()
+
+
+def _patch() -> None:
+    from sklearn.utils import all_estimators
+
+    for _name, estimator_class in all_estimators():
+        # patch the class that defines fit (often an abstract base, e.g. BaseForest), once
+        owner = next((k for k in estimator_class.__mro__ if "fit" in k.__dict__), None)
+        if owner is None or owner in _originals:
+            continue
+        _originals[owner] = owner.__dict__["fit"]
+        setattr(owner, "fit", _wrap(_originals[owner]))  # noqa: B010
+
+
+def _restore() -> None:
+    for owner, fit in _originals.items():
+        setattr(owner, "fit", fit)  # noqa: B010
+    _originals.clear()
+
+
+def _wrap(fit: Any) -> Any:
+    @functools.wraps(fit)
+    def fit_with_autolog(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_local, "active", False) or not _config:
+            return fit(self, *args, **kwargs)
+        _local.active = True
+        try:
+            return _fit_and_log(fit, self, args, kwargs)
+        finally:
+            _local.active = False
+
+    return fit_with_autolog
+
+
+def _warn(message: str, exc: BaseException) -> None:
+    if not _config.get("silent"):
+        _log.warning("%s: %s", message, exc)
+
+
+def _fit_and_log(fit: Any, estimator: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    from mlharbor.client import active_run as runs
+    from mlharbor.client.client import MlharborClient
+
+    started = runs.active_run() is None
+    run = runs.start_run() if started else runs.active_run()
+    assert run is not None
+    run_id = run.info.run_id
+    client = MlharborClient()
+    try:
+        _log_params_and_tags(client, run_id, estimator)
+        result = fit(estimator, *args, **kwargs)
+    except BaseException:
+        if started:
+            runs.end_run("FAILED")
+        raise
+    try:
+        features = args[0] if args else kwargs.get("X")
+        target = args[1] if len(args) > 1 else kwargs.get("y")
+        _log_training_results(client, run_id, estimator, features, target)
+    except Exception as exc:
+        _warn("Autologging of the fitted estimator failed", exc)
+    finally:
+        if started:
+            runs.end_run()
+    return result
+
+
+def _log_params_and_tags(client: Any, run_id: str, estimator: Any) -> None:
+    from mlharbor.entities import Param, RunTag
+
+    try:
+        params = estimator.get_params(deep=True)
+        tags = {
+            "estimator_name": type(estimator).__name__,
+            "estimator_class": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
+            **_config.get("extra_tags", {}),
+        }
+        client.log_batch(
+            run_id,
+            params=[Param(k, str(v)[:6000]) for k, v in params.items()],
+            tags=[RunTag(k, str(v)) for k, v in tags.items()],
+        )
+    except Exception as exc:
+        _warn("Autologging of parameters failed", exc)
+
+
+def _training_metrics(estimator: Any, features: Any, target: Any) -> dict[str, float]:
+    import numpy as np
+    from sklearn import metrics as skm
+    from sklearn.base import is_classifier, is_regressor
+
+    out: dict[str, float] = {}
+    if target is None or not hasattr(estimator, "predict"):
+        return out
+    predicted = estimator.predict(features)
+    if is_classifier(estimator):
+        out["training_precision_score"] = skm.precision_score(
+            target, predicted, average="weighted", zero_division=0
+        )
+        out["training_recall_score"] = skm.recall_score(
+            target, predicted, average="weighted", zero_division=0
+        )
+        out["training_f1_score"] = skm.f1_score(
+            target, predicted, average="weighted", zero_division=0
+        )
+        out["training_accuracy_score"] = skm.accuracy_score(target, predicted)
+        if hasattr(estimator, "predict_proba"):
+            proba = estimator.predict_proba(features)
+            out["training_log_loss"] = skm.log_loss(target, proba, labels=estimator.classes_)
+            if proba.shape[1] == 2:
+                out["training_roc_auc"] = skm.roc_auc_score(target, proba[:, 1])
+            else:
+                out["training_roc_auc"] = skm.roc_auc_score(
+                    target, proba, multi_class="ovr", average="weighted"
+                )
+    elif is_regressor(estimator):
+        mse = skm.mean_squared_error(target, predicted)
+        out["training_mean_squared_error"] = mse
+        out["training_root_mean_squared_error"] = float(np.sqrt(mse))
+        out["training_mean_absolute_error"] = skm.mean_absolute_error(target, predicted)
+        out["training_r2_score"] = skm.r2_score(target, predicted)
+    if hasattr(estimator, "score"):
+        out["training_score"] = estimator.score(features, target)
+    return {k: float(v) for k, v in out.items()}
+
+
+def _log_training_results(
+    client: Any, run_id: str, estimator: Any, features: Any, target: Any
+) -> None:
+    from mlharbor.entities import Metric
+
+    model_id = None
+    if _config.get("log_models") and hasattr(estimator, "predict"):
+        model_id = _log_model(estimator, features, run_id)
+    metrics = {}
+    try:
+        metrics = _training_metrics(estimator, features, target)
+    except Exception as exc:
+        _warn("Autologging of training metrics failed", exc)
+    now = int(time.time() * 1000)
+    if metrics:
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, v, now, 0, model_id=model_id) for k, v in metrics.items()],
+        )
+    _log_artifacts(client, run_id, estimator, features, target)
+
+
+def _log_model(estimator: Any, features: Any, run_id: str) -> str | None:
+    from mlharbor.sklearn.flavor import log_model
+
+    example = signature = None
+    try:
+        rows = features[:5] if features is not None else None
+        if rows is not None and _config.get("log_input_examples"):
+            example = rows
+        if rows is not None and _config.get("log_model_signatures"):
+            from mlharbor.models.signature import infer_signature
+
+            signature = infer_signature(rows, estimator.predict(rows))
+    except Exception as exc:
+        _warn("Inferring the model signature failed", exc)
+    try:
+        info = log_model(
+            estimator,
+            name="model",
+            run_id=run_id,
+            signature=signature,
+            input_example=example,
+            serialization_format=_config.get("serialization_format", "cloudpickle"),
+            registered_model_name=_config.get("registered_model_name"),
+        )
+    except Exception as exc:
+        _warn("Autologging of the model failed", exc)
+        return None
+    return str(info.model_id)
+
+
+def _log_artifacts(client: Any, run_id: str, estimator: Any, features: Any, target: Any) -> None:
+    from sklearn.base import is_classifier
+
+    with tempfile.TemporaryDirectory(prefix="mlharbor-autolog-") as tmp:
+        try:
+            from sklearn.utils import estimator_html_repr
+
+            html = os.path.join(tmp, "estimator.html")
+            with open(html, "w", encoding="utf-8") as fh:
+                fh.write(estimator_html_repr(estimator))
+            client.log_artifact(run_id, html)
+        except Exception as exc:
+            _warn("Autologging of estimator.html failed", exc)
+        if not is_classifier(estimator) or target is None:
+            return
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg", force=False)
+            import matplotlib.pyplot as plt
+            from sklearn.metrics import ConfusionMatrixDisplay
+
+            figure, axes = plt.subplots(figsize=(5, 5))
+            ConfusionMatrixDisplay.from_estimator(
+                estimator, features, target, ax=axes, colorbar=False
+            )
+            axes.set_title("Confusion matrix")
+            path = os.path.join(tmp, "training_confusion_matrix.png")
+            figure.savefig(path, bbox_inches="tight")
+            plt.close(figure)
+            client.log_artifact(run_id, path)
+        except Exception as exc:
+            _warn("Autologging of the confusion matrix failed", exc)

@@ -1,0 +1,96 @@
+"""scikit-learn autologging (seed 002 §4.2) against the embedded SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+
+import mlharbor as mlflow
+from mlharbor.client.client import MlharborClient
+
+
+@pytest.fixture
+def autologging(workdir: Path) -> Iterator[None]:
+    """Autologging on for one test; fit methods are restored afterwards."""
+    mlflow.sklearn.autolog()
+    yield
+    mlflow.sklearn.autolog(disable=True)
+
+
+def test_seed_002_random_forest(autologging: None) -> None:
+    x, y = load_iris(return_X_y=True)
+    x_train, x_test, y_train, _ = train_test_split(x, y, test_size=0.2, random_state=0)
+    with mlflow.start_run() as run:
+        clf = RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0)
+        clf.fit(x_train, y_train)
+    client = MlharborClient()
+    data = client.get_run(run.info.run_id).data
+    assert data.params["n_estimators"] == "20"
+    assert data.params["max_depth"] == "5"
+    assert data.params["criterion"] == "gini"
+    assert data.tags["estimator_name"] == "RandomForestClassifier"
+    assert data.metrics["training_accuracy_score"] == pytest.approx(clf.score(x_train, y_train))
+    assert {
+        "training_precision_score",
+        "training_recall_score",
+        "training_f1_score",
+        "training_log_loss",
+        "training_roc_auc",
+    } <= set(data.metrics)
+    artifacts = {f.path for f in client.list_artifacts(run.info.run_id)}
+    assert artifacts == {"estimator.html", "training_confusion_matrix.png"}
+    outputs = client.get_run(run.info.run_id).outputs.model_outputs
+    assert len(outputs) == 1
+    logged = client.get_logged_model(outputs[0].model_id)
+    assert logged.name == "model"
+    assert {m.key for m in logged.metrics} == set(data.metrics)
+    loaded = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    np.testing.assert_array_equal(loaded.predict(x_test), clf.predict(x_test))
+    assert loaded.metadata.signature is not None
+
+
+def test_fit_outside_a_run_gets_its_own_finished_run(autologging: None) -> None:
+    x, y = load_diabetes(return_X_y=True)
+    LinearRegression().fit(x, y)
+    run = mlflow.last_active_run()
+    assert run is not None
+    assert run.info.status == "FINISHED"
+    assert mlflow.active_run() is None
+    assert {"training_mean_squared_error", "training_r2_score", "training_score"} <= set(
+        run.data.metrics
+    )
+
+
+def test_meta_estimator_logs_once(autologging: None) -> None:
+    x, y = load_iris(return_X_y=True)
+    with mlflow.start_run() as run:
+        GridSearchCV(RandomForestClassifier(n_estimators=3), {"max_depth": [2, 3]}, cv=2).fit(x, y)
+    client = MlharborClient()
+    assert client.get_run(run.info.run_id).data.tags["estimator_name"] == "GridSearchCV"
+    assert len(client.get_run(run.info.run_id).outputs.model_outputs) == 1
+    assert len(client.search_runs(["0"])) == 1
+
+
+def test_failing_fit_fails_the_run_it_started(autologging: None) -> None:
+    with pytest.raises(ValueError, match="n_estimators"):
+        RandomForestClassifier(n_estimators=0).fit([[0.0], [1.0]], [0, 1])
+    run = mlflow.last_active_run()
+    assert run is not None
+    assert run.info.status == "FAILED"
+
+
+def test_disable_restores_plain_fit(workdir: Path) -> None:
+    original = RandomForestClassifier.fit
+    mlflow.sklearn.autolog()
+    assert RandomForestClassifier.fit is not original
+    mlflow.sklearn.autolog(disable=True)
+    assert RandomForestClassifier.fit is original
+    RandomForestClassifier(n_estimators=2).fit([[0.0], [1.0]], [0, 1])
+    assert mlflow.last_active_run() is None
