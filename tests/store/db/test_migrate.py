@@ -22,10 +22,9 @@ def _registry_tables_loaded() -> None:
         return
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgres":
-        request.applymarker(pytest.mark.postgres)
         return str(request.getfixturevalue("postgres_url"))
     return f"sqlite:///{tmp_path / 'migrated.db'}"
 
