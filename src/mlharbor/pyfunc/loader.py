@@ -66,6 +66,7 @@ class PyFuncModel:
         self._model_meta = model_meta
         self._model_impl = model_impl
         self._predict_fn = getattr(model_impl, predict_fn)
+        self._predict_takes_params = _accepts_params(self._predict_fn)
 
     @property
     def metadata(self) -> Model:
@@ -90,7 +91,7 @@ class PyFuncModel:
         if input_schema is not None and len(input_schema):
             data = enforce_schema(data, input_schema)
         checked = enforce_params(params, self._model_meta.get_params_schema())
-        if _accepts_params(self._predict_fn):
+        if self._predict_takes_params:
             return self._predict_fn(data, params=checked or None)
         return self._predict_fn(data)
 

@@ -8,6 +8,7 @@ MLflow uses, so these directories load in MLflow as well.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import shutil
@@ -48,12 +49,11 @@ class _PythonModelWrapper:
         self.python_model = python_model
         self.context = context
         self._with_context = context_in_predict(python_model.predict)
+        self._takes_params = "params" in inspect.signature(python_model.predict).parameters
 
     def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
-        import inspect
-
         kwargs = {}
-        if "params" in inspect.signature(self.python_model.predict).parameters:
+        if self._takes_params:
             kwargs["params"] = params
         if self._with_context:
             return self.python_model.predict(self.context, model_input, **kwargs)
