@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlharbor.data.dataset import Dataset
-from mlharbor.data.sources import DatasetSource
+from mlharbor.data.dataset_source import DatasetSource
 
 if TYPE_CHECKING:
     from mlharbor.data.numpy_dataset import NumpyDataset

@@ -6,7 +6,7 @@ import abc
 import json
 from typing import Any
 
-from mlharbor.data.sources import DatasetSource
+from mlharbor.data.dataset_source import DatasetSource
 from mlharbor.entities import Dataset as DatasetEntity
 
 __all__ = ["Dataset"]

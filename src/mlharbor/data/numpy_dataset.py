@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mlharbor.data.dataset import Dataset
+from mlharbor.data.dataset_source import DatasetSource, resolve_dataset_source
 from mlharbor.data.digest import compute_numpy_digest
 from mlharbor.data.schema import TensorDatasetSchema, infer_tensor_spec
-from mlharbor.data.sources import DatasetSource, resolve_dataset_source
 
 __all__ = ["NumpyDataset", "from_numpy"]
 

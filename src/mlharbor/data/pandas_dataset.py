@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mlharbor.data.dataset import Dataset
+from mlharbor.data.dataset_source import DatasetSource, resolve_dataset_source
 from mlharbor.data.digest import compute_pandas_digest
 from mlharbor.data.schema import ColumnSchema, infer_column_schema
-from mlharbor.data.sources import DatasetSource, resolve_dataset_source
 from mlharbor.exceptions import InvalidParameterValue
 
 __all__ = ["PandasDataset", "from_pandas"]
