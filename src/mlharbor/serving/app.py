@@ -1,0 +1,395 @@
+"""The scoring server: a small ASGI application answering MLflow's scoring protocol.
+
+Routes: ``GET /ping``, ``GET /health``, ``GET /version``, ``POST /invocations`` (MLflow's
+request and response formats), ``POST /predict`` (one row of ``features`` in, one
+``prediction`` out), and ``GET /metrics`` (Prometheus). It is a plain ASGI callable, so it runs
+under uvicorn directly or mounted inside another app::
+
+    app = FastAPI()
+    app.mount("/model", create_app("models:/iris-rf@production"))
+
+Parsing, prediction and encoding run together in a worker thread, so a slow model never stalls
+the event loop; the whole request is bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import orjson
+
+from mlharbor.exceptions import MlharborException
+from mlharbor.models.model import MLFLOW_COMPAT_VERSION
+from mlharbor.serving.errors import (
+    ScoringError,
+    bad_request,
+    json_error,
+    plain_error,
+    predict_failure,
+)
+from mlharbor.serving.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from mlharbor.serving.metrics import ServingMetrics
+from mlharbor.serving.model_source import (
+    ModelSlot,
+    RegistryFollower,
+    ServedModel,
+    follows_registry,
+    load_served_model,
+)
+from mlharbor.serving.output import encode_predictions, jsonable
+from mlharbor.serving.parsing import decode_json, parse_invocation
+
+__all__ = [
+    "DEFAULT_MAX_REQUEST_BYTES",
+    "DEFAULT_POLL_INTERVAL_S",
+    "DEFAULT_TIMEOUT_S",
+    "ScoringApp",
+    "create_app",
+    "create_app_from_env",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+DEFAULT_POLL_INTERVAL_S = 10.0
+DEFAULT_TIMEOUT_S = 60.0
+ENV_MODEL_URI = "MLHARBOR_SERVING_MODEL_URI"
+ENV_POLL_INTERVAL = "MLHARBOR_SERVING_POLL_INTERVAL"
+ENV_MAX_REQUEST_BYTES = "MLHARBOR_SERVING_MAX_REQUEST_BYTES"
+ENV_ENABLE_PREDICT = "MLHARBOR_SERVING_ENABLE_PREDICT"
+ENV_TIMEOUT = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
+
+_log = logging.getLogger("mlharbor.serving")
+_JSON = b"application/json"
+_PING_BODY = b"\n"
+_NOT_FOUND = orjson.dumps({"detail": "Not Found"})
+_NOT_ALLOWED = orjson.dumps({"detail": "Method Not Allowed"})
+
+
+class _DisconnectedError(Exception):
+    """The client went away before its body arrived."""
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root) :] or "/"
+    return path
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _schema_error(exc: MlharborException, data: Any) -> ScoringError:
+    error_class = str(exc.json_kwargs.get("error_class") or "INVALID_PARAMETER_VALUE")
+    return json_error(
+        exc.get_http_status_code(),
+        exc.error_code,
+        f"Failed to predict data '{data}'. \nError: {exc.message}",
+        error_class=error_class,
+    )
+
+
+def _predict(served: ServedModel, data: Any, params: dict[str, Any] | None) -> Any:
+    try:
+        return served.model.predict(data, params=params)
+    except MlharborException as exc:
+        raise _schema_error(exc, data) from None
+    except Exception as exc:
+        _log.info("prediction failed: %s: %s", type(exc).__name__, exc)
+        raise predict_failure(exc) from None
+
+
+def _invocations(served: ServedModel, body: bytes, content_type: str | None) -> bytes:
+    schema = served.model.metadata.get_input_schema()
+    data, params = parse_invocation(body, content_type, schema)
+    return encode_predictions(_predict(served, data, params))
+
+
+def _feature_names(served: ServedModel) -> list[Any] | None:
+    schema = served.model.metadata.get_input_schema()
+    if schema is None or not len(schema) or schema.is_tensor_spec():
+        return None
+    return schema.input_names() if schema.has_input_names() else None
+
+
+def _rows_input(served: ServedModel, payload: Any) -> tuple[Any, bool]:
+    """``(model input, single row?)`` for the friendly ``/predict`` body."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(payload, list):
+        payload = {"records": payload}
+    if not isinstance(payload, dict) or not ({"features", "records"} & set(payload)):
+        raise bad_request(
+            "The request body must be a JSON object with 'features' (one row as a list or an "
+            "object, or a list of rows) or 'records' (a list of objects)."
+        )
+    if "records" in payload:
+        records = payload["records"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise bad_request("'records' must be a list of JSON objects.")
+        return pd.DataFrame(records), False
+    features = payload["features"]
+    if isinstance(features, dict):
+        return pd.DataFrame([features]), True
+    if not isinstance(features, list) or not features:
+        raise bad_request("'features' must be a non-empty list or an object.")
+    single = not isinstance(features[0], list | dict)
+    rows = [features] if single else features
+    if all(isinstance(r, dict) for r in rows):
+        return pd.DataFrame(rows), single
+    if not all(isinstance(r, list) for r in rows):
+        raise bad_request("'features' must hold values of one row, or rows that are all lists.")
+    names = _feature_names(served)
+    if names is None:
+        try:
+            return np.array(rows, dtype=float), single
+        except (TypeError, ValueError):
+            return np.array(rows, dtype=object), single
+    widths = {len(r) for r in rows}
+    if widths != {len(names)}:
+        raise bad_request(
+            f"Expected {len(names)} features per row ({', '.join(map(str, names))}), "
+            f"got {', '.join(str(w) for w in sorted(widths))}."
+        )
+    return pd.DataFrame(rows, columns=names), single
+
+
+def _friendly_predict(served: ServedModel, body: bytes) -> bytes:
+    data, single = _rows_input(served, decode_json(body))
+    predictions = jsonable(_predict(served, data, None))
+    if single and isinstance(predictions, list) and len(predictions) == 1:
+        return orjson.dumps({"prediction": predictions[0]})
+    return orjson.dumps({"predictions": predictions})
+
+
+class ScoringApp:
+    """The ASGI scoring application around a :class:`ModelSlot`.
+
+    Args:
+        slot: holds the model served; swapped by ``follower`` when the registry moves.
+        follower: the registry poller, stopped by :meth:`close`.
+        enable_predict_route: serve ``POST /predict``.
+        max_request_bytes: larger bodies are refused with 413.
+        timeout_s: requests running longer are answered with 504.
+        threads: size of the thread pool running predictions.
+    """
+
+    def __init__(
+        self,
+        slot: ModelSlot,
+        *,
+        follower: RegistryFollower | None = None,
+        enable_predict_route: bool = True,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        threads: int = 4,
+    ) -> None:
+        self.slot = slot
+        self.follower = follower
+        self.metrics = ServingMetrics()
+        self.max_request_bytes = max_request_bytes
+        self.timeout_s = timeout_s
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="scoring")
+        served = slot.current
+        self.metrics.set_model(served.model_uri, served.version, served.loaded_at, swap=False)
+        slot.on_swap(
+            lambda new: self.metrics.set_model(new.model_uri, new.version, new.loaded_at, swap=True)
+        )
+        self._routes: dict[str, dict[str, Callable[[Scope, Receive], Awaitable[_Answer]]]] = {
+            "/ping": {"GET": self._ping, "HEAD": self._ping},
+            "/health": {"GET": self._ping, "HEAD": self._ping},
+            "/version": {"GET": self._version},
+            "/invocations": {"POST": self._invoke},
+            "/metrics": {"GET": self._metrics},
+        }
+        if enable_predict_route:
+            self._routes["/predict"] = {"POST": self._predict_route}
+
+    @property
+    def served(self) -> ServedModel:
+        """The model answering requests now."""
+        return self.slot.current
+
+    def close(self) -> None:
+        """Stop the registry follower and the prediction threads."""
+        if self.follower is not None:
+            self.follower.stop()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        path = _route_path(scope)
+        methods = self._routes.get(path)
+        route = path if methods is not None else "other"
+        if methods is None:
+            answer: _Answer = (404, _NOT_FOUND, _JSON, ())
+        elif scope["method"] not in methods:
+            allow = ", ".join(sorted(methods)).encode()
+            answer = (405, _NOT_ALLOWED, _JSON, ((b"allow", allow),))
+        else:
+            try:
+                answer = await methods[scope["method"]](scope, receive)
+            except ScoringError as exc:
+                answer = (exc.status, exc.body, exc.media_type.encode(), ())
+            except _DisconnectedError:
+                return
+            except Exception:
+                _log.exception("unexpected error while scoring")
+                body = orjson.dumps(
+                    {"error_code": "INTERNAL_ERROR", "message": "Internal server error"}
+                )
+                answer = (500, body, _JSON, ())
+        status, body, media_type, extra = answer
+        if scope["method"] == "HEAD":
+            body = b""
+        headers = [
+            (b"content-type", media_type),
+            (b"content-length", str(len(body)).encode()),
+            *extra,
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        self.metrics.observe(route, status, time.perf_counter() - started)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_request_bytes:
+            raise self._too_large()
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _DisconnectedError
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_request_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _too_large(self) -> ScoringError:
+        return json_error(
+            413,
+            "BAD_REQUEST",
+            f"Request body is larger than the limit of {self.max_request_bytes} bytes.",
+        )
+
+    async def _run(self, work: Callable[..., bytes], *args: Any) -> bytes:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, work, *args)
+        try:
+            return await asyncio.wait_for(future, self.timeout_s)
+        except TimeoutError:
+            raise plain_error(504, "Request processing time exceeded limit") from None
+
+    async def _ping(self, scope: Scope, receive: Receive) -> _Answer:
+        return 200, _PING_BODY, _JSON, ()
+
+    async def _version(self, scope: Scope, receive: Receive) -> _Answer:
+        return 200, MLFLOW_COMPAT_VERSION.encode(), _JSON, ()
+
+    async def _metrics(self, scope: Scope, receive: Receive) -> _Answer:
+        return 200, self.metrics.render().encode(), METRICS_CONTENT_TYPE.encode(), ()
+
+    async def _invoke(self, scope: Scope, receive: Receive) -> _Answer:
+        body = await self._read_body(scope, receive)
+        content_type = _header(scope, b"content-type")
+        result = await self._run(_invocations, self.slot.current, body, content_type)
+        return 200, result, _JSON, ()
+
+    async def _predict_route(self, scope: Scope, receive: Receive) -> _Answer:
+        body = await self._read_body(scope, receive)
+        result = await self._run(_friendly_predict, self.slot.current, body)
+        return 200, result, _JSON, ()
+
+
+_Answer = tuple[int, bytes, bytes, tuple[tuple[bytes, bytes], ...]]
+
+
+def create_app(
+    model_uri: str,
+    *,
+    enable_predict_route: bool = True,
+    follow: bool = True,
+    poll_interval_s: float | None = None,
+    max_request_bytes: int | None = None,
+    timeout_s: float | None = None,
+) -> ScoringApp:
+    """Load ``model_uri`` and return the ASGI scoring app serving it.
+
+    Args:
+        model_uri: any model URI ``mlharbor.pyfunc.load_model`` accepts.
+        enable_predict_route: also serve ``POST /predict``.
+        follow: for ``models:/name@alias``, ``/stage`` and ``/latest``, poll the registry and
+            swap in the new version when the target moves.
+        poll_interval_s: seconds between registry polls (``MLHARBOR_SERVING_POLL_INTERVAL``,
+            default 10).
+        max_request_bytes: request body limit (``MLHARBOR_SERVING_MAX_REQUEST_BYTES``,
+            default 100 MiB).
+        timeout_s: per-request limit (``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT``, default 60).
+
+    Raises:
+        MlharborException: when the model cannot be resolved or loaded.
+    """
+    served = load_served_model(str(model_uri))
+    slot = ModelSlot(served)
+    follower = None
+    if follow and follows_registry(served.model_uri):
+        interval = poll_interval_s
+        if interval is None:
+            interval = float(os.environ.get(ENV_POLL_INTERVAL) or DEFAULT_POLL_INTERVAL_S)
+        follower = RegistryFollower(slot, interval_s=interval)
+        follower.start()
+    app = ScoringApp(
+        slot,
+        follower=follower,
+        enable_predict_route=enable_predict_route,
+        max_request_bytes=max_request_bytes
+        or int(os.environ.get(ENV_MAX_REQUEST_BYTES) or DEFAULT_MAX_REQUEST_BYTES),
+        timeout_s=timeout_s or float(os.environ.get(ENV_TIMEOUT) or DEFAULT_TIMEOUT_S),
+    )
+    return app
+
+
+def create_app_from_env() -> ScoringApp:
+    """The app for ``MLHARBOR_SERVING_MODEL_URI``: the factory uvicorn workers call."""
+    model_uri = os.environ.get(ENV_MODEL_URI)
+    if not model_uri:
+        raise MlharborException(f"{ENV_MODEL_URI} is not set; it names the model to serve")
+    predict_route = os.environ.get(ENV_ENABLE_PREDICT, "true").lower() not in ("0", "false", "no")
+    return create_app(model_uri, enable_predict_route=predict_route)

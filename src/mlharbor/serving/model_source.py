@@ -1,0 +1,197 @@
+"""Which model is served, and following a registry alias, stage or ``latest`` as it moves.
+
+:class:`ModelSlot` holds the one :class:`ServedModel` that requests use; replacing it is a single
+attribute assignment, so a request sees either the old model or the new one, never a mix.
+:class:`RegistryFollower` is a daemon thread that asks the registry every ``interval_s`` which
+version the URI names now, loads a new version beside the old one and then swaps it in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mlharbor.models.uri import ModelsUri, parse_models_uri
+
+__all__ = [
+    "ModelSlot",
+    "RegistryFollower",
+    "ServedModel",
+    "follows_registry",
+    "load_served_model",
+    "resolve_registry_version",
+]
+
+_log = logging.getLogger("mlharbor.serving")
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A loaded model and where it came from.
+
+    Attributes:
+        model: the :class:`~mlharbor.pyfunc.PyFuncModel`.
+        model_uri: the URI the server was started with.
+        version: the registry version loaded, or None when the URI does not name the registry.
+        loaded_at: ``time.time()`` when it finished loading.
+    """
+
+    model: Any
+    model_uri: str
+    version: str | None
+    loaded_at: float
+
+
+def _registry_ref(model_uri: str) -> ModelsUri | None:
+    if urllib.parse.urlparse(model_uri).scheme != "models":
+        return None
+    ref = parse_models_uri(model_uri)
+    return ref if ref.name is not None else None
+
+
+def follows_registry(model_uri: str) -> bool:
+    """True when ``model_uri`` names a moving target: an alias, a stage or ``latest``."""
+    ref = _registry_ref(model_uri)
+    return ref is not None and ref.version is None
+
+
+def resolve_registry_version(model_uri: str, client: Any = None) -> str | None:
+    """The registry version ``model_uri`` names right now (None for non-registry URIs).
+
+    Raises:
+        ResourceDoesNotExist: when the model, alias or stage has no version.
+    """
+    from mlharbor.exceptions import ResourceDoesNotExist
+
+    ref = _registry_ref(model_uri)
+    if ref is None:
+        return None
+    if ref.version is not None:
+        return ref.version
+    if client is None:
+        from mlharbor.client.client import MlharborClient
+
+        client = MlharborClient()
+    if ref.alias is not None:
+        return str(client.get_model_version_by_alias(ref.name, ref.alias).version)
+    versions = client.get_latest_versions(ref.name, None if ref.latest else [ref.stage])
+    if not versions:
+        wanted = "latest" if ref.latest else f"stage '{ref.stage}'"
+        raise ResourceDoesNotExist(
+            f"No versions of model with name '{ref.name}' and {wanted} found"
+        )
+    return str(max(int(v.version) for v in versions))
+
+
+def _pinned_uri(model_uri: str, version: str | None) -> str:
+    ref = _registry_ref(model_uri)
+    if ref is None or version is None:
+        return model_uri
+    pinned = f"models:/{ref.name}/{version}"
+    return f"{pinned}/{ref.sub_path}" if ref.sub_path else pinned
+
+
+def load_served_model(
+    model_uri: str, version: str | None = None, client: Any = None
+) -> ServedModel:
+    """Load the model ``model_uri`` names (pinned to ``version`` when given).
+
+    For registry URIs the version is resolved first and the model loaded by that number, so the
+    version reported is the one actually loaded.
+    """
+    from mlharbor.pyfunc import load_model
+
+    if version is None:
+        version = resolve_registry_version(model_uri, client)
+    model = load_model(_pinned_uri(model_uri, version))
+    return ServedModel(model=model, model_uri=model_uri, version=version, loaded_at=time.time())
+
+
+class ModelSlot:
+    """The currently served model; readers take :attr:`current` once per request."""
+
+    def __init__(self, served: ServedModel) -> None:
+        self.current = served
+        self.swaps = 0
+        self._listeners: list[Callable[[ServedModel], None]] = []
+
+    def on_swap(self, listener: Callable[[ServedModel], None]) -> None:
+        """Call ``listener(new)`` after every swap."""
+        self._listeners.append(listener)
+
+    def swap(self, served: ServedModel) -> None:
+        """Serve ``served`` from now on; requests already running finish on the old model."""
+        self.current = served
+        self.swaps += 1
+        for listener in self._listeners:
+            listener(served)
+
+
+class RegistryFollower:
+    """Polls the registry and swaps in the version a moving model URI points to.
+
+    Args:
+        slot: the slot to update.
+        interval_s: seconds between polls.
+        loader: ``(model_uri, version) -> ServedModel``; defaults to :func:`load_served_model`.
+        resolver: ``model_uri -> version``; defaults to :func:`resolve_registry_version`.
+    """
+
+    def __init__(
+        self,
+        slot: ModelSlot,
+        interval_s: float = 10.0,
+        loader: Callable[[str, str], ServedModel] | None = None,
+        resolver: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.slot = slot
+        self.interval_s = interval_s
+        self._loader = loader or (lambda uri, version: load_served_model(uri, version))
+        self._resolver = resolver or resolve_registry_version
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="mlharbor-registry-follower", daemon=True
+        )
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop polling; waits up to ``timeout_s`` for a load in progress to end."""
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def poll_once(self) -> bool:
+        """Check the registry once; load and swap when the version moved. True if swapped."""
+        served = self.slot.current
+        version = self._resolver(served.model_uri)
+        if version is None or version == served.version:
+            return False
+        _log.info("%s now points to version %s; loading it", served.model_uri, version)
+        fresh = self._loader(served.model_uri, version)
+        if self._stop.is_set():
+            return False
+        self.slot.swap(fresh)
+        _log.info("now serving %s version %s", served.model_uri, version)
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.poll_once()
+                self.last_error = None
+            except Exception as exc:
+                # keep serving the loaded version; the registry may be back on the next poll
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                _log.warning("could not refresh %s: %s", self.slot.current.model_uri, exc)
