@@ -104,3 +104,20 @@ def test_unknown_registry_references(workdir: Path) -> None:
         mlflow.pyfunc.load_model(f"models:/{MODEL_ID}")
     with pytest.raises(ResourceDoesNotExist):
         mlflow.pyfunc.load_model("models:/no-such-model/1")
+
+
+def test_s3_model_is_downloaded_then_loaded(
+    s3_bucket: str, saved_model: Path, tmp_path: Path, iris: Any
+) -> None:
+    from mlharbor.store.artifact.factory import get_artifact_repository
+
+    features, _ = iris
+    uri = f"s3://{s3_bucket}/models/iris"
+    get_artifact_repository(uri).log_artifacts(str(saved_model))
+    expected = mlflow.sklearn.load_model(str(saved_model)).predict(features)
+    loaded = mlflow.pyfunc.load_model(uri)
+    assert loaded.predict(features).tolist() == expected.tolist()
+    target = tmp_path / "download"
+    target.mkdir()
+    mlflow.sklearn.load_model(uri, dst_path=str(target))
+    assert (target / "iris" / "MLmodel").is_file()
