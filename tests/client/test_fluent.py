@@ -56,6 +56,14 @@ def test_default_experiment_and_env_experiment(
     experiment = mlflow.get_experiment_by_name("from-env")
     assert experiment is not None
     assert env_run.info.experiment_id == experiment.experiment_id
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME")
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", experiment.experiment_id)
+    with mlflow.start_run() as id_run:
+        pass
+    assert id_run.info.experiment_id == experiment.experiment_id
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", "424242")
+    with pytest.raises(InvalidParameterValue, match="does not exist in the tracking server"):
+        mlflow.start_run()
 
 
 def test_set_experiment_by_id_and_deleted(workdir: Path) -> None:

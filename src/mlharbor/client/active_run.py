@@ -117,7 +117,13 @@ def _experiment_id_from_env() -> str | None:
             )
         return experiment.experiment_id
     if env_id:
-        return client.get_experiment(env_id).experiment_id
+        try:
+            return client.get_experiment(env_id).experiment_id
+        except MlharborException as error:
+            raise InvalidParameterValue(
+                f"The provided MLFLOW_EXPERIMENT_ID environment variable value `{env_id}` does "
+                "not exist in the tracking server. Provide a valid experiment_id."
+            ) from error
     return None
 
 
