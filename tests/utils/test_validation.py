@@ -62,6 +62,18 @@ def test_storable_metric_value() -> None:
     assert v.storable_metric_value(math.inf) == (1.7976931348623157e308, False)
     assert v.storable_metric_value(-math.inf) == (-1.7976931348623157e308, False)
     assert v.storable_metric_value(2) == (2.0, False)
+    assert v.storable_metric_value(10**400) == (1.7976931348623157e308, False)
+
+
+def test_steps_and_timestamps_fit_64_bits() -> None:
+    v.validate_metric(Metric("m", 1.0, 2**63 - 1, -(2**63)))
+    with pytest.raises(InvalidParameterValue, match="Step must be a valid long"):
+        v.validate_metric(Metric("m", 1.0, 0, 2**63))
+    with pytest.raises(InvalidParameterValue, match="Timestamp must be a nonnegative long"):
+        v.validate_metric(Metric("m", 1.0, 2**63, 0))
+    assert v.check_int64(None, "end_time") is None
+    with pytest.raises(InvalidParameterValue, match="'end_time'"):
+        v.check_int64(2**64, "end_time")
 
 
 def test_truncation_and_its_switch(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ import os
 import posixpath
 import re
 from collections.abc import Sequence
+from typing import cast
 
 from mlharbor.entities import DatasetInput, InputTag, Metric, Param, RunTag
 from mlharbor.exceptions import InvalidParameterValue
@@ -38,6 +39,8 @@ MAX_INPUT_TAG_KEY_SIZE = 255
 MAX_INPUT_TAG_VALUE_SIZE = 500
 SEARCH_MAX_RESULTS_THRESHOLD = 50000
 
+MAX_INT64 = 2**63 - 1
+MIN_INT64 = -(2**63)
 # The largest finite double; the SQL store clamps +-inf to it (MLflow does the same).
 MAX_FINITE_DOUBLE = 1.7976931348623157e308
 
@@ -132,8 +135,9 @@ def validate_metric(metric: Metric, path: str = "") -> None:
     if (
         type(value) in _PLAIN_NUMBERS
         and type(timestamp) is int
-        and timestamp >= 0
+        and 0 <= timestamp <= MAX_INT64
         and type(step) is int
+        and MIN_INT64 <= step <= MAX_INT64
     ):
         # The common case, checked without the slower abstract-number tests below.
         check_length("Metric name", MAX_ENTITY_KEY_LENGTH, metric.key)
@@ -149,7 +153,11 @@ def validate_metric(metric: Metric, path: str = "") -> None:
                 "Please specify value as a valid double (64-bit floating point)",
             )
         )
-    if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real) or timestamp < 0:
+    if (
+        isinstance(timestamp, bool)
+        or not isinstance(timestamp, numbers.Real)
+        or not 0 <= cast(float, timestamp) <= MAX_INT64
+    ):
         raise InvalidParameterValue(
             invalid_value(
                 _join_path(path, "timestamp"),
@@ -158,7 +166,11 @@ def validate_metric(metric: Metric, path: str = "") -> None:
                 "Timestamp must be a nonnegative long (64-bit integer) ",
             )
         )
-    if isinstance(step, bool) or not isinstance(step, numbers.Real):
+    if (
+        isinstance(step, bool)
+        or not isinstance(step, numbers.Real)
+        or not MIN_INT64 <= cast(float, step) <= MAX_INT64
+    ):
         raise InvalidParameterValue(
             invalid_value(
                 _join_path(path, "step"),
@@ -260,6 +272,15 @@ def validate_artifact_location(location: str) -> None:
         )
 
 
+def check_int64(value: int | None, path: str) -> int | None:
+    """Check that an optional integer field (a time in ms) fits a 64-bit column."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_INT64 <= value <= MAX_INT64:
+        raise InvalidParameterValue(invalid_value(path, value, "Value must be a 64-bit integer."))
+    return value
+
+
 def validate_run_id(run_id: object, path: str = "run_id") -> str:
     """Check the syntax of a run id: alphanumeric first, then up to 255 of ``[A-Za-z0-9_-]``."""
     if run_id is None or run_id == "":
@@ -339,8 +360,12 @@ def validate_search_max_results(max_results: object) -> int:
 
 def storable_metric_value(value: float) -> tuple[float, bool]:
     """Return ``(value, is_nan)`` as the SQL store keeps them: NaN as 0, +-inf clamped."""
-    if math.isnan(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the double range
+        number = math.inf if value > 0 else -math.inf
+    if math.isnan(number):
         return 0.0, True
-    if math.isinf(value):
-        return (MAX_FINITE_DOUBLE if value > 0 else -MAX_FINITE_DOUBLE), False
-    return float(value), False
+    if math.isinf(number):
+        return (MAX_FINITE_DOUBLE if number > 0 else -MAX_FINITE_DOUBLE), False
+    return number, False

@@ -19,6 +19,7 @@ from mlharbor.utils.names import generate_run_name
 from mlharbor.utils.time import now_ms
 from mlharbor.utils.validation import (
     MAX_ENTITY_KEY_LENGTH,
+    check_int64,
     check_length,
     validate_search_max_results,
     validate_tag,
@@ -48,6 +49,7 @@ class RunsMixin(SqlStoreBase):
                 or a deleted experiment.
             ResourceDoesNotExist: unknown experiment.
         """
+        check_int64(start_time, "start_time")
         checked = [validate_tag(tag) for tag in tags or ()]
         tag_name = next((t.value for t in reversed(checked) if t.key == RUN_NAME_TAG), None)
         if run_name and tag_name and run_name != tag_name:
@@ -104,7 +106,7 @@ class RunsMixin(SqlStoreBase):
             )
             values["status"] = status.value
         if end_time is not None:
-            values["end_time"] = end_time
+            values["end_time"] = check_int64(end_time, "end_time")
         if run_name:
             check_length("run_name", MAX_ENTITY_KEY_LENGTH, run_name)
             values["name"] = run_name
