@@ -28,6 +28,7 @@ _DIRECTORY_DB = "mlharbor.db"
 
 _lock = threading.Lock()
 _stores: dict[tuple[str, str | None], TrackingStore] = {}
+_by_call: dict[tuple[str, str | None, str], TrackingStore] = {}
 
 
 def resolve_tracking_uri(uri: str) -> str:
@@ -75,6 +76,12 @@ def get_tracking_store(uri: str, artifact_root: str | None = None) -> TrackingSt
     Raises:
         InvalidParameterValue: for an unsupported URI.
     """
+    # Resolving a relative URI costs path work on every call; the same URI, root and working
+    # directory always resolve to the same store.
+    fast_key = (uri, artifact_root, os.getcwd())
+    cached = _by_call.get(fast_key)
+    if cached is not None:
+        return cached
     resolved = resolve_tracking_uri(uri)
     scheme = urllib.parse.urlparse(resolved).scheme.lower()
     is_rest = scheme in ("http", "https")
@@ -88,6 +95,7 @@ def get_tracking_store(uri: str, artifact_root: str | None = None) -> TrackingSt
             else:
                 store = _build_sql_store(resolved, root)
             _stores[key] = store
+        _by_call[fast_key] = store
         return store
 
 
@@ -114,3 +122,4 @@ def clear_tracking_store_cache() -> None:
     """Forget every cached store (tests and long-lived processes switching databases)."""
     with _lock:
         _stores.clear()
+        _by_call.clear()
