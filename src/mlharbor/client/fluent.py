@@ -115,10 +115,12 @@ def create_experiment(
 
 
 def get_experiment(experiment_id: str) -> Experiment:
+    """The experiment with ``experiment_id`` (deleted ones included)."""
     return _client().get_experiment(experiment_id)
 
 
 def get_experiment_by_name(name: str) -> Experiment | None:
+    """The experiment called ``name``, or None."""
     return _client().get_experiment_by_name(name)
 
 
@@ -145,10 +147,12 @@ def search_experiments(
 
 
 def delete_experiment(experiment_id: str) -> None:
+    """Soft-delete an experiment and its runs."""
     _client().delete_experiment(experiment_id)
 
 
 def restore_experiment(experiment_id: str) -> None:
+    """Restore a deleted experiment and its runs."""
     _client().restore_experiment(experiment_id)
 
 
@@ -171,18 +175,22 @@ def delete_experiment_tag(key: str) -> None:
 
 
 def get_run(run_id: str) -> Run:
+    """The run with ``run_id``, freshly read from the store."""
     return _client().get_run(run_id)
 
 
 def get_parent_run(run_id: str) -> Run | None:
+    """The parent of a nested run, or None."""
     return _client().get_parent_run(run_id)
 
 
 def delete_run(run_id: str) -> None:
+    """Soft-delete a run."""
     _client().delete_run(run_id)
 
 
 def restore_run(run_id: str) -> None:
+    """Restore a deleted run."""
     _client().restore_run(run_id)
 
 

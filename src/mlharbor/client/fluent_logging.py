@@ -56,6 +56,7 @@ def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
 def log_params(
     params: Mapping[str, Any], synchronous: bool | None = None, run_id: str | None = None
 ) -> RunOperations | None:
+    """Log several params in one batch (split as MLflow splits oversize batches)."""
     run_id = run_id or _active_or_new_run_id()
     batch = [Param(str(k), str(v)) for k, v in params.items()]
     return _client().log_batch(run_id, params=batch, synchronous=_synchronous(synchronous))
@@ -116,10 +117,12 @@ def log_metrics(
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> RunOperations | None:
+    """Set one tag on the active run; the value is stored as ``str(value)``."""
     return _client().set_tag(_active_or_new_run_id(), key, value, _synchronous(synchronous))
 
 
 def set_tags(tags: Mapping[str, Any], synchronous: bool | None = None) -> RunOperations | None:
+    """Set several tags on the active run in one batch."""
     batch = [RunTag(str(k), str(v)) for k, v in tags.items()]
     return _client().log_batch(
         _active_or_new_run_id(), tags=batch, synchronous=_synchronous(synchronous)
@@ -127,6 +130,7 @@ def set_tags(tags: Mapping[str, Any], synchronous: bool | None = None) -> RunOpe
 
 
 def delete_tag(key: str) -> None:
+    """Remove a tag from the active run (RESOURCE_DOES_NOT_EXIST if absent)."""
     _client().delete_tag(_active_or_new_run_id(), key)
 
 
@@ -153,20 +157,24 @@ def log_input(
 def log_artifact(
     local_path: str, artifact_path: str | None = None, run_id: str | None = None
 ) -> None:
+    """Upload a local file (or directory) into ``artifact_path`` of the run."""
     _client().log_artifact(run_id or _active_or_new_run_id(), local_path, artifact_path)
 
 
 def log_artifacts(
     local_dir: str, artifact_path: str | None = None, run_id: str | None = None
 ) -> None:
+    """Upload the contents of a local directory into ``artifact_path`` of the run."""
     _client().log_artifacts(run_id or _active_or_new_run_id(), local_dir, artifact_path)
 
 
 def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
+    """Store ``text`` as the run artifact ``artifact_file``."""
     _client().log_text(run_id or _active_or_new_run_id(), text, artifact_file)
 
 
 def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> None:
+    """Store ``dictionary`` as JSON, or YAML for ``.yaml``/``.yml`` names."""
     _client().log_dict(run_id or _active_or_new_run_id(), dictionary, artifact_file)
 
 
@@ -177,6 +185,7 @@ def log_figure(
     save_kwargs: dict[str, Any] | None = None,
     run_id: str | None = None,
 ) -> None:
+    """Store a matplotlib or plotly figure as ``artifact_file``."""
     _client().log_figure(
         run_id or _active_or_new_run_id(), figure, artifact_file, save_kwargs=save_kwargs
     )
@@ -191,6 +200,7 @@ def log_image(
     synchronous: bool | None = False,
     run_id: str | None = None,
 ) -> None:
+    """Store a numpy or PIL image as ``artifact_file``, or under ``images/`` by key and step."""
     _client().log_image(
         run_id or _active_or_new_run_id(), image, artifact_file, key, step, timestamp, synchronous
     )
