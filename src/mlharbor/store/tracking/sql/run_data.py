@@ -113,47 +113,33 @@ def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]
     connection.exec_driver_sql(points_sql, rows)
     connection.exec_driver_sql(latest_sql, [(run_id, key, *rank) for key, rank in latest.items()])
     if linked:
-        _write_model_metrics(
-            connection,
-            run_id,
-            [dict(zip(_POINT_FIELDS, row, strict=True)) for row in rows if row[8]],
-        )
+        _write_model_metrics(connection, [row for row in rows if row[8]])
 
 
-_POINT_FIELDS = (
-    "run_uuid",
-    "key",
-    "step",
-    "timestamp",
-    "value",
-    "is_nan",
-    "dataset_name",
-    "dataset_digest",
-    "model_id",
-)
+def _write_model_metrics(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Copy points that name a logged model to that model's metrics (known models only).
 
-
-def _write_model_metrics(connection: Connection, run_id: str, rows: list[dict[str, Any]]) -> None:
-    """Copy points that name a logged model to that model's metrics (known models only)."""
+    ``rows`` are metric rows as written by :func:`write_metrics`.
+    """
     models = schema.logged_models
-    wanted = {row["model_id"] for row in rows}
+    wanted = {row[8] for row in rows}
     known = set(
         connection.execute(select(models.c.model_id).where(models.c.model_id.in_(wanted))).scalars()
     )
     copies = [
         {
-            "model_id": row["model_id"],
-            "key": row["key"],
-            "step": row["step"],
-            "timestamp": row["timestamp"],
-            "value": row["value"],
-            "is_nan": row["is_nan"],
-            "run_uuid": run_id,
-            "dataset_name": row["dataset_name"],
-            "dataset_digest": row["dataset_digest"],
+            "run_uuid": row[0],
+            "key": row[1],
+            "step": row[2],
+            "timestamp": row[3],
+            "value": row[4],
+            "is_nan": row[5],
+            "dataset_name": row[6],
+            "dataset_digest": row[7],
+            "model_id": row[8],
         }
         for row in rows
-        if row["model_id"] in known
+        if row[8] in known
     ]
     if copies:
         connection.execute(_statements(connection.dialect.name)["model_metrics"], copies)
