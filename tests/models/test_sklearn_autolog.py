@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LinearRegression
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 import mlharbor as mlflow
@@ -26,17 +28,20 @@ def autologging(workdir: Path) -> Iterator[None]:
 
 def test_seed_002_random_forest(autologging: None) -> None:
     x, y = load_iris(return_X_y=True)
-    x_train, x_test, y_train, _ = train_test_split(x, y, test_size=0.2, random_state=0)
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=0)
     with mlflow.start_run() as run:
         clf = RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0)
         clf.fit(x_train, y_train)
+        test_accuracy = clf.score(x_test, y_test)
     client = MlharborClient()
     data = client.get_run(run.info.run_id).data
     assert data.params["n_estimators"] == "20"
     assert data.params["max_depth"] == "5"
     assert data.params["criterion"] == "gini"
     assert data.tags["estimator_name"] == "RandomForestClassifier"
-    assert data.metrics["training_accuracy_score"] == pytest.approx(clf.score(x_train, y_train))
+    # sklearn.metrics, not clf.score: a score call would itself be autologged
+    train_accuracy = accuracy_score(y_train, clf.predict(x_train))
+    assert data.metrics["training_accuracy_score"] == pytest.approx(train_accuracy)
     assert {
         "training_precision_score",
         "training_recall_score",
@@ -45,12 +50,17 @@ def test_seed_002_random_forest(autologging: None) -> None:
         "training_roc_auc",
     } <= set(data.metrics)
     artifacts = {f.path for f in client.list_artifacts(run.info.run_id)}
-    assert artifacts == {"estimator.html", "training_confusion_matrix.png"}
+    assert artifacts == {"estimator.html", "training_confusion_matrix.png", "metric_info.json"}
+    assert data.metrics["RandomForestClassifier_score_x_test"] == test_accuracy
     outputs = client.get_run(run.info.run_id).outputs.model_outputs
     assert len(outputs) == 1
     logged = client.get_logged_model(outputs[0].model_id)
     assert logged.name == "model"
     assert {m.key for m in logged.metrics} == set(data.metrics)
+    info = client.download_artifacts(run.info.run_id, "metric_info.json")
+    assert json.loads(Path(info).read_text()) == {
+        "RandomForestClassifier_score_x_test": "RandomForestClassifier.score(X=x_test, y=y_test)"
+    }
     loaded = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
     np.testing.assert_array_equal(loaded.predict(x_test), clf.predict(x_test))
     assert loaded.metadata.signature is not None

@@ -4,7 +4,8 @@
 from inside another estimator's ``fit``) logs into the active run, or into a new run that ends
 when ``fit`` returns. Names follow MLflow's sklearn autologging: params from ``get_params``,
 ``training_*`` metrics linked to the logged model, tags ``estimator_name``/``estimator_class``,
-artifacts ``estimator.html`` and, for classifiers, ``training_confusion_matrix.png``. Logging
+artifacts ``estimator.html`` and, for classifiers, ``training_confusion_matrix.png``. Calling
+``score`` later on an autologged estimator logs ``<Estimator>_score_<X variable>``. Logging
 problems are reported as warnings and never break training; errors of ``fit`` itself propagate
 (and fail the run autolog started).
 """
@@ -12,17 +13,23 @@ problems are reported as warnings and never break training; errors of ``fit`` it
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 import tempfile
 import threading
 import time
+import weakref
 from typing import Any
 
 __all__ = ["autolog"]
 
 _log = logging.getLogger(__name__)
 _originals: dict[type, Any] = {}
+_score_originals: dict[type, Any] = {}
+# estimator -> (run_id, model_id) of the fit autologging recorded, for post-training scores
+_fitted: weakref.WeakKeyDictionary[Any, tuple[str, str | None]] = weakref.WeakKeyDictionary()
+_metric_info: dict[str, dict[str, str]] = {}
 _config: dict[str, Any] = {}
 _local = threading.local()
 _lock = threading.Lock()
@@ -55,8 +62,11 @@ def autolog(
         registered_model_name: also register each logged model under this name.
         extra_tags: tags added to every run autologging writes to.
 
-    ``log_datasets``, ``exclusive``, ``disable_for_unsupported_versions``, ``max_tuning_runs``,
-    ``log_post_training_metrics`` and ``pos_label`` are accepted for MLflow compatibility.
+        log_post_training_metrics: log ``<Estimator>_score_<X variable>`` when ``score`` is
+            called on an autologged estimator (plus ``metric_info.json`` describing the call).
+
+    ``log_datasets``, ``exclusive``, ``disable_for_unsupported_versions``, ``max_tuning_runs``
+    and ``pos_label`` are accepted for MLflow compatibility.
     """
     with _lock:
         if disable:
@@ -67,6 +77,7 @@ def autolog(
             log_input_examples=log_input_examples,
             log_model_signatures=log_model_signatures,
             log_models=log_models,
+            log_post_training_metrics=log_post_training_metrics,
             silent=silent,
             serialization_format=serialization_format,
             registered_model_name=registered_model_name,
@@ -85,12 +96,19 @@ def _patch() -> None:
             continue
         _originals[owner] = owner.__dict__["fit"]
         setattr(owner, "fit", _wrap(_originals[owner]))  # noqa: B010
+        scorer = next((k for k in estimator_class.__mro__ if "score" in k.__dict__), None)
+        if scorer is not None and scorer not in _score_originals:
+            _score_originals[scorer] = scorer.__dict__["score"]
+            setattr(scorer, "score", _wrap_score(_score_originals[scorer]))  # noqa: B010
 
 
 def _restore() -> None:
     for owner, fit in _originals.items():
         setattr(owner, "fit", fit)  # noqa: B010
+    for owner, score in _score_originals.items():
+        setattr(owner, "score", score)  # noqa: B010
     _originals.clear()
+    _score_originals.clear()
 
 
 def _wrap(fit: Any) -> Any:
@@ -105,6 +123,62 @@ def _wrap(fit: Any) -> Any:
             _local.active = False
 
     return fit_with_autolog
+
+
+def _wrap_score(score: Any) -> Any:
+    @functools.wraps(score)
+    def score_with_autolog(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = score(self, *args, **kwargs)
+        if getattr(_local, "active", False) or not _config.get("log_post_training_metrics"):
+            return result
+        fitted = _fitted.get(self)
+        if fitted is not None:
+            _local.active = True
+            try:
+                _log_post_training_score(self, fitted, args, kwargs, float(result))
+            except Exception as exc:
+                _warn("Autologging of a post-training score failed", exc)
+            finally:
+                _local.active = False
+        return result
+
+    return score_with_autolog
+
+
+def _caller_name(value: Any, default: str) -> str:
+    """The variable name the calling code bound ``value`` to (MLflow names metrics after it)."""
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    if frame is not None:
+        for name, candidate in frame.f_locals.items():
+            if candidate is value and not name.startswith("_"):
+                return name
+    return default
+
+
+def _log_post_training_score(
+    estimator: Any,
+    fitted: tuple[str, str | None],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    value: float,
+) -> None:
+    from mlharbor.client.client import MlharborClient
+    from mlharbor.entities import Metric
+
+    run_id, model_id = fitted
+    features = args[0] if args else kwargs.get("X")
+    target = args[1] if len(args) > 1 else kwargs.get("y")
+    x_name = _caller_name(features, "X")
+    y_name = _caller_name(target, "y")
+    key = f"{type(estimator).__name__}_score_{x_name}"
+    client = MlharborClient()
+    now = int(time.time() * 1000)
+    client.log_batch(run_id, metrics=[Metric(key, value, now, 0, model_id=model_id)])
+    info = _metric_info.setdefault(run_id, {})
+    info[key] = f"{type(estimator).__name__}.score(X={x_name}, y={y_name})"
+    client.log_dict(run_id, info, "metric_info.json")
 
 
 def _warn(message: str, exc: BaseException) -> None:
@@ -218,6 +292,7 @@ def _log_training_results(
             run_id,
             metrics=[Metric(k, v, now, 0, model_id=model_id) for k, v in metrics.items()],
         )
+    _fitted[estimator] = (run_id, model_id)
     _log_artifacts(client, run_id, estimator, features, target)
 
 
