@@ -26,6 +26,7 @@ from mlharbor.serving.errors import (
 __all__ = [
     "CONTENT_TYPES",
     "INPUT_KEYS",
+    "column_dtypes",
     "decode_json",
     "parse_invocation",
 ]
@@ -91,7 +92,7 @@ def _check_content_type(content_type: str | None) -> str:
     return mime
 
 
-def _column_types(schema: Schema | None) -> dict[Any, Any]:
+def column_dtypes(schema: Schema | None) -> dict[Any, Any]:
     """Column name -> numpy dtype for the scalar columns of a named column signature."""
     if schema is None or not len(schema) or schema.is_tensor_spec():
         return {}
@@ -105,7 +106,7 @@ def _column_types(schema: Schema | None) -> dict[Any, Any]:
 
 
 def _cast_frame(frame: Any, schema: Schema | None) -> Any:
-    types = _column_types(schema)
+    types = column_dtypes(schema)
     for name, dtype in types.items():
         if name not in frame.columns:
             continue
@@ -255,7 +256,7 @@ def _csv_input(body: bytes, schema: Schema | None) -> Any:
         raise invalid_input(
             f"Ensure that input is a valid UTF-8 encoded string. Error: '{exc!r}'"
         ) from None
-    dtypes = {k: v for k, v in _column_types(schema).items() if v.kind != "M"}
+    dtypes = {k: v for k, v in column_dtypes(schema).items() if v.kind != "M"}
     try:
         return pd.read_csv(io.StringIO(text), dtype=dtypes or None)
     except Exception as exc:

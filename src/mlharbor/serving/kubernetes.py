@@ -1,0 +1,137 @@
+"""Kubernetes manifests for a scoring-server image: Deployment, Service and autoscaler.
+
+The Deployment probes ``/ping`` (liveness) and ``/health`` (readiness), sets resource requests
+and limits, and carries Prometheus scrape annotations for ``/metrics``; the Service exposes port
+80; the HorizontalPodAutoscaler (``autoscaling/v2``) scales on CPU utilisation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mlharbor.exceptions import InvalidParameterValue
+
+__all__ = ["k8s_manifest", "k8s_objects"]
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def k8s_objects(
+    name: str,
+    image: str,
+    *,
+    model_uri: str | None = None,
+    replicas: int = 2,
+    max_replicas: int | None = None,
+    port: int = 8080,
+    cpu_request: str = "250m",
+    memory_request: str = "512Mi",
+    cpu_limit: str = "1",
+    memory_limit: str = "1Gi",
+    target_cpu_percent: int = 70,
+) -> list[dict[str, Any]]:
+    """The Deployment, Service and HorizontalPodAutoscaler as dictionaries.
+
+    Raises:
+        InvalidParameterValue: for a name that is not a DNS label or bad replica counts.
+    """
+    if not _DNS_LABEL.match(name):
+        raise InvalidParameterValue(
+            f"'{name}' is not a valid Kubernetes name: use at most 63 lower-case letters, digits "
+            "and '-', starting and ending with a letter or digit"
+        )
+    if replicas < 1:
+        raise InvalidParameterValue(f"replicas must be at least 1, got {replicas}")
+    top = max_replicas if max_replicas is not None else max(replicas * 5, replicas)
+    if top < replicas:
+        raise InvalidParameterValue(f"max_replicas ({top}) is below replicas ({replicas})")
+    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "model-server"}
+    annotations = {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/path": "/metrics",
+        "prometheus.io/port": str(port),
+    }
+    if model_uri:
+        annotations["mlharbor.io/model-uri"] = model_uri
+
+    def probe(path: str, delay: int) -> dict[str, Any]:
+        return {
+            "httpGet": {"path": path, "port": "http"},
+            "initialDelaySeconds": delay,
+            "periodSeconds": 10,
+            "timeoutSeconds": 5,
+            "failureThreshold": 3,
+        }
+
+    container = {
+        "name": "model-server",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
+        "livenessProbe": probe("/ping", 30),
+        "readinessProbe": probe("/health", 5),
+        "resources": {
+            "requests": {"cpu": cpu_request, "memory": memory_request},
+            "limits": {"cpu": cpu_limit, "memory": memory_limit},
+        },
+        "securityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+        },
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels), "annotations": annotations},
+                "spec": {"containers": [container]},
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": dict(labels),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+    autoscaler = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": replicas,
+            "maxReplicas": top,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": target_cpu_percent},
+                    },
+                }
+            ],
+        },
+    }
+    return [deployment, service, autoscaler]
+
+
+def k8s_manifest(name: str, image: str, **options: Any) -> str:
+    """The objects of :func:`k8s_objects` as one multi-document YAML string."""
+    import copy
+
+    import yaml
+
+    # a deep copy per object, so shared label dicts are written out, not as YAML anchors
+    objects = [copy.deepcopy(obj) for obj in k8s_objects(name, image, **options)]
+    return yaml.safe_dump_all(objects, sort_keys=False)
