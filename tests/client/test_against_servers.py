@@ -1,9 +1,10 @@
-"""The client and fluent API against a real ``mlflow server`` 3.17.2: oversize batches are
-split the way the server accepts, artifacts travel through its artifact proxy, async logging,
-datasets and searches work over REST."""
+"""The client and fluent API against real tracking servers (``mlflow server`` 3.17.2 and
+``mlharbor server``): oversize batches are split the way the servers accept, artifacts travel
+through the artifact proxy, async logging, datasets and searches work over REST."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,14 +23,15 @@ from tests.fixtures.servers import RunningServer, free_port, run_server
 pytestmark = pytest.mark.interop
 
 
-@pytest.fixture(scope="module")
-def mlflow_server(
-    mlflow_python: str, tmp_path_factory: pytest.TempPathFactory
+@pytest.fixture(scope="module", params=["mlflow", "mlharbor"])
+def tracking_server(
+    request: pytest.FixtureRequest, mlflow_python: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    root = tmp_path_factory.mktemp("mlflow-server")
+    root = tmp_path_factory.mktemp(f"{request.param}-server")
     port = free_port()
+    python = mlflow_python if request.param == "mlflow" else sys.executable
     cmd = [
-        str(Path(mlflow_python).with_name("mlflow")),
+        str(Path(python).with_name(request.param)),
         "server",
         "--backend-store-uri",
         f"sqlite:///{root / 'mlflow.db'}",
@@ -39,8 +41,7 @@ def mlflow_server(
         "127.0.0.1",
         "--port",
         str(port),
-        "--workers",
-        "1",
+        *(["--workers", "1"] if request.param == "mlflow" else []),
     ]
     env = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
     with run_server(cmd, port, "/health", env, timeout_s=180, cwd=root) as server:
@@ -49,15 +50,15 @@ def mlflow_server(
 
 @pytest.fixture
 def remote(
-    mlflow_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tracking_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MlharborClient]:
-    """Fluent state and a client both pointed at the MLflow server."""
+    """Fluent state and a client both pointed at the server."""
     for _ in isolated_workdir(tmp_path, monkeypatch):
-        mlflow.set_tracking_uri(mlflow_server.url)
+        mlflow.set_tracking_uri(tracking_server.url)
         yield MlharborClient()
 
 
-def test_oversize_batch_is_accepted_by_mlflow_server(remote: MlharborClient) -> None:
+def test_oversize_batch_is_accepted_by_server(remote: MlharborClient) -> None:
     experiment_id = remote.create_experiment("oversize")
     run_id = remote.create_run(experiment_id).info.run_id
     remote.log_batch(
