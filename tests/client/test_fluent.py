@@ -219,6 +219,9 @@ def test_search_runs_dataframe_columns(workdir: Path) -> None:
     assert mlflow.search_runs(experiment_names=["missing"]).empty
     with pytest.raises(InvalidParameterValue):
         mlflow.search_runs(output_format="csv")
+    with pytest.raises(InvalidParameterValue, match="not both"):
+        mlflow.search_runs(experiment_ids=["0"], experiment_names=["search"])
+    assert len(mlflow.search_runs(search_all_experiments=True, output_format="list")) == 4
 
 
 def test_search_experiments(workdir: Path) -> None:

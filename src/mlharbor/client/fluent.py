@@ -228,6 +228,10 @@ def search_runs(
             f"Unsupported output format: {output_format}. Supported string values are 'pandas' "
             "or 'list'"
         )
+    if experiment_ids and experiment_names:
+        raise InvalidParameterValue(
+            "Only experiment_ids or experiment_names can be used, but not both"
+        )
     client = _client()
     if experiment_names:
         found = [client.get_experiment_by_name(name) for name in experiment_names]
@@ -235,7 +239,7 @@ def search_runs(
     elif experiment_ids:
         ids = [experiment_ids] if isinstance(experiment_ids, str) else list(experiment_ids)
     elif search_all_experiments:
-        ids = [e.experiment_id for e in search_experiments(run_view_type)]
+        ids = [e.experiment_id for e in search_experiments(ViewType.ACTIVE_ONLY)]
     else:
         ids = [_experiment_id()]
     runs: list[Run] = []
