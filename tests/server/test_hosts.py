@@ -66,3 +66,29 @@ def test_server_refuses_a_rebound_host_name(live_server: RunningServer) -> None:
 def test_allowed_hosts_star_answers_every_host(tmp_path: Path) -> None:
     for server in start_server(tmp_path, "--allowed-hosts", "*"):
         assert _status_for_host(server, "evil.example.com")[0] == 200
+
+
+def test_origins_allowed_to_change_state() -> None:
+    policy = HostPolicy.default()
+    assert policy.allows_origin(None, "127.0.0.1:5000")
+    assert policy.allows_origin("http://127.0.0.1:5000", "127.0.0.1:5000")
+    assert policy.allows_origin("http://localhost:3000", "127.0.0.1:5000")
+    assert not policy.allows_origin("https://evil.example.com", "127.0.0.1:5000")
+    assert not policy.allows_origin("null", "127.0.0.1:5000")
+
+
+def test_server_refuses_cross_site_writes(live_server: RunningServer) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/api/2.0/mlflow/experiments/create",
+            body=b'{"name": "csrf"}',
+            headers={"Content-Type": "application/json", "Origin": "https://evil.example.com"},
+        )
+        response = connection.getresponse()
+        assert response.status == 403
+        response.read()
+    finally:
+        connection.close()
+    assert _status_for_host(live_server, f"localhost:{live_server.port}")[0] == 200

@@ -29,6 +29,8 @@ from mlharbor.server.errors import (
 )
 from mlharbor.server.hosts import HostPolicy
 from mlharbor.server.routes import Route, all_routes, expand_paths
+from mlharbor.server.ui import routes as ui_routes
+from mlharbor.server.ui.csrf import check_cross_site
 
 __all__ = ["MAX_JSON_BODY_BYTES", "HarborApp", "Router", "create_app", "create_app_from_env"]
 
@@ -166,11 +168,18 @@ class HarborApp:
 
     async def handle(self, scope: Scope, receive: Receive) -> Response:
         """Route one request and turn every outcome into a response."""
-        if self.hosts is not None and not self.hosts.allows(_header(scope, b"host")):
-            return PlainTextResponse(
-                "Invalid Host header: possible DNS rebinding attempt", status_code=403
-            )
+        if self.hosts is not None:
+            host = _header(scope, b"host")
+            if not self.hosts.allows(host):
+                return PlainTextResponse(
+                    "Invalid Host header: possible DNS rebinding attempt", status_code=403
+                )
+            if scope["method"] in _BODY_METHODS and not self.hosts.allows_origin(
+                _header(scope, b"origin"), host
+            ):
+                return PlainTextResponse("Cross-origin request refused", status_code=403)
         try:
+            check_cross_site(scope["method"], scope["path"], scope["headers"])
             matched = self.router.match(scope["method"], scope["path"])
             if matched is None:
                 return not_found()
@@ -272,7 +281,7 @@ def create_app(
         default_artifact_root=default_artifact_root,
         artifacts=artifacts,
     )
-    return HarborApp(context, Router(all_routes(), static_prefix), allowed_hosts)
+    return HarborApp(context, Router([*all_routes(), *ui_routes], static_prefix), allowed_hosts)
 
 
 def create_app_from_env() -> HarborApp:

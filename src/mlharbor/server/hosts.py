@@ -4,13 +4,16 @@ A web page can point its own domain name at 127.0.0.1 and then script requests t
 server on the user's machine; the browser sends the page's domain in ``Host``. Refusing hosts
 that are not expected closes that door. By default ``mlharbor server`` accepts ``localhost``,
 loopback and private-network addresses, and the name it was told to bind to; ``--allowed-hosts``
-replaces the list (``*`` accepts everything).
+replaces the list (``*`` accepts everything). Under the same policy, browsers may change state
+(POST, PUT, PATCH, DELETE) only from the server's own origin or an allowed host, which stops
+cross-site form posts.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import urllib.parse
 from dataclasses import dataclass
 
 __all__ = ["HostPolicy"]
@@ -61,6 +64,16 @@ class HostPolicy:
         if "*" in hosts:
             return None
         return cls(tuple(_hostname(h) for h in hosts), False)
+
+    def allows_origin(self, origin: str | None, host_header: str | None) -> bool:
+        """Whether a request carrying browser ``Origin`` may change state: no origin (not a
+        browser), the server's own origin, or an origin whose host this policy allows."""
+        if origin is None:
+            return True
+        parsed = urllib.parse.urlsplit(origin)
+        if not parsed.netloc:
+            return False
+        return parsed.netloc.lower() == (host_header or "").lower() or self.allows(parsed.netloc)
 
     def allows(self, host_header: str | None) -> bool:
         if not host_header:
