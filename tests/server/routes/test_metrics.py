@@ -85,3 +85,18 @@ def test_bulk_interval_requires_run_ids(client: TestClient) -> None:
         params={"run_ids": "a", "metric_key": "loss", "start_step": 1},
     )
     assert half.status_code == 400
+
+
+def test_bulk_history_concatenates_runs_up_to_the_cap(client: TestClient) -> None:
+    run_a = _run_with_history(client, 4)
+    run_b = _run_with_history(client, 4)
+    query = [("run_id", run_a), ("run_id", run_b), ("metric_key", "loss")]
+    every = client.get("/ajax-api/2.0/mlflow/metrics/get-history-bulk", params=query).json()
+    assert [(m["run_id"], m["step"]) for m in every["metrics"]] == [
+        *((run_a, s) for s in range(4)),
+        *((run_b, s) for s in range(4)),
+    ]
+    capped = client.get(
+        "/ajax-api/2.0/mlflow/metrics/get-history-bulk", params=[*query, ("max_results", "5")]
+    ).json()
+    assert len(capped["metrics"]) == 5

@@ -85,3 +85,33 @@ def get_history_bulk_interval(ctx: ServerContext, p: Params) -> JsonDict:
             encoded["run_id"] = run_id
             metrics.append(encoded)
     return {"metrics": metrics} if metrics else {}
+
+
+@routes.json(
+    "GET",
+    "mlflow/metrics/get-history-bulk",
+    Field("run_id", Kind.STR_LIST, required=True),
+    Field("metric_key", required=True),
+    Field("max_results", Kind.INT),
+)
+def get_history_bulk(ctx: ServerContext, p: Params) -> JsonDict:
+    """Full histories of one metric for several runs (the UI's comparison charts), capped at
+    ``max_results`` points in total."""
+    run_ids: list[str] = p["run_id"]
+    if len(run_ids) > MAX_BULK_RUNS:
+        raise InvalidParameterValue(
+            f"GetMetricHistoryBulk request cannot specify more than {MAX_BULK_RUNS} run_ids. "
+            f"Received {len(run_ids)} run_ids."
+        )
+    limit = check_max_results(p["max_results"], MAX_BULK_POINTS, MAX_BULK_POINTS)
+    assert limit is not None
+    metrics: list[JsonDict] = []
+    for run_id in run_ids:
+        history = ctx.store.get_metric_history(run_id, p["metric_key"])
+        for metric in history[: limit - len(metrics)]:
+            encoded = metric_to_json(metric)
+            encoded["run_id"] = run_id
+            metrics.append(encoded)
+        if len(metrics) >= limit:
+            break
+    return {"metrics": metrics} if metrics else {}
