@@ -2,7 +2,9 @@
 
 ``import mlflow`` (the reference 3.17.2 client) and ``import mlharbor as mlflow`` each run
 ``workflows/tracking_workflow.py`` against a real ``mlflow server`` and a real
-``mlharbor server``. The mlflow-on-mlflow run keeps the script's expectations honest.
+``mlharbor server``; the mlflow-on-mlflow run keeps the script's expectations honest. Each run
+logs an sklearn model, which the *other* client then loads from the same server and must get
+the same predictions from.
 """
 
 from __future__ import annotations
@@ -10,29 +12,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.servers import RunningServer
-from tests.interop.workflows import run_tracking_workflow
+from tests.interop.workflows import load_logged_model, run_tracking_workflow
 
 
-def test_mlharbor_client_against_mlflow_server(
-    mlflow_server: RunningServer, tmp_path: Path
+@pytest.mark.parametrize("server_fixture", ["mlflow_server", "mlharbor_server"])
+@pytest.mark.parametrize("flavor", ["mlharbor", "mlflow"])
+def test_workflow_and_cross_load(
+    flavor: str,
+    server_fixture: str,
+    mlflow_python: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    run_tracking_workflow(sys.executable, "mlharbor", mlflow_server, tmp_path)
-
-
-def test_mlflow_client_against_mlflow_server(
-    mlflow_python: str, mlflow_server: RunningServer, tmp_path: Path
-) -> None:
-    run_tracking_workflow(mlflow_python, "mlflow", mlflow_server, tmp_path, "--models")
-
-
-def test_mlflow_client_against_mlharbor_server(
-    mlflow_python: str, mlharbor_server: RunningServer, tmp_path: Path
-) -> None:
-    run_tracking_workflow(mlflow_python, "mlflow", mlharbor_server, tmp_path, "--models")
-
-
-def test_mlharbor_client_against_mlharbor_server(
-    mlharbor_server: RunningServer, tmp_path: Path
-) -> None:
-    run_tracking_workflow(sys.executable, "mlharbor", mlharbor_server, tmp_path)
+    server: RunningServer = request.getfixturevalue(server_fixture)
+    pythons = {"mlharbor": sys.executable, "mlflow": mlflow_python}
+    other = "mlflow" if flavor == "mlharbor" else "mlharbor"
+    stdout = run_tracking_workflow(pythons[flavor], flavor, server, tmp_path, "--models")
+    load_logged_model(pythons[other], other, server, tmp_path, stdout)

@@ -155,12 +155,15 @@ if with_models:
     clf = LogisticRegression(max_iter=200).fit(df[["x1", "x2"]], df["label"])
     with mlflow.start_run(run_name="model-run") as model_run:
         mlflow.log_param("C", 1.0)
-        info = sklearn_flavor.log_model(clf, name="model")
+        # MLflow 3.17.2 defaults to skops, which mlharbor loads only with skops installed.
+        info = sklearn_flavor.log_model(clf, name="model", serialization_format="cloudpickle")
     expected = list(clf.predict(df[["x1", "x2"]]))
     for uri in (f"runs:/{model_run.info.run_id}/model", info.model_uri):
         loaded = pyfunc.load_model(uri)
         assert list(loaded.predict(df[["x1", "x2"]])) == expected, uri
     outputs = client.get_run(model_run.info.run_id).outputs.model_outputs
     assert [o.model_id for o in outputs] == [info.model_id]
+    # For the other client to load: the URI and what the model must predict.
+    print("LOGGED_MODEL", info.model_uri, json.dumps([int(p) for p in expected]), flush=True)
 
 print("WORKFLOW OK", flush=True)
