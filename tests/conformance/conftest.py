@@ -1,10 +1,10 @@
 """Backends of the conformance suite: every test here runs once against each entry of BACKENDS.
 
-A backend factory is a generator taking the pytest request and a temporary directory; it yields
-a fresh, empty :class:`~mlharbor.store.tracking.protocol.TrackingStore` and cleans up after the
-test. Adding a backend (for example the REST store against a live server) is one more entry.
-Tests only use the Protocol, and check failures by ``error_code``, so they hold for every
-backend.
+A backend factory is a context manager taking the pytest request and a temporary directory; it
+yields a fresh, empty :class:`~mlharbor.store.tracking.protocol.TrackingStore` and cleans up
+after the test. Adding a backend (for example the REST store against a live server) is one
+more entry. Tests only use the Protocol, and check failures by ``error_code``, so they hold for
+every backend.
 """
 
 from __future__ import annotations

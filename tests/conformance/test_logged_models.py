@@ -48,6 +48,18 @@ def test_bad_names(tracking_store: TrackingStore, name: str) -> None:
     experiment_id = tracking_store.create_experiment("bad-model-names")
     with raises_code("INVALID_PARAMETER_VALUE", "Invalid model name"):
         tracking_store.create_logged_model(experiment_id, name=name)
+    assert list(tracking_store.search_logged_models([experiment_id])) == []
+
+
+def test_bad_tag_key_stores_nothing(tracking_store: TrackingStore) -> None:
+    experiment_id = tracking_store.create_experiment("bad-model-tags")
+    with raises_code("INVALID_PARAMETER_VALUE"):
+        tracking_store.create_logged_model(experiment_id, name="m", tags=[("bad$key", "v")])
+    assert list(tracking_store.search_logged_models([experiment_id])) == []
+    model_id = tracking_store.create_logged_model(experiment_id, name="m").model_id
+    with raises_code("INVALID_PARAMETER_VALUE"):
+        tracking_store.set_logged_model_tags(model_id, [("ok", "1"), ("../up", "2")])
+    assert dict(tracking_store.get_logged_model(model_id).tags) == {}
 
 
 def test_create_in_deleted_experiment(tracking_store: TrackingStore) -> None:
