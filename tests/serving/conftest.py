@@ -115,3 +115,23 @@ def tracking_env(
     monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_server.url)
     yield tracking_server.url
     reset_client_state()
+
+
+def serve_command(model_uri: str, port: int, *extra: str) -> list[str]:
+    """``mlharbor models serve`` for ``model_uri`` on ``port``."""
+    return [MLHARBOR, "models", "serve", "-m", model_uri, "--port", str(port), *extra]
+
+
+def register_iris(name: str, model: Any, alias: str | None = None) -> str:
+    """Log ``model`` in a new run, register it under ``name`` and return the version number."""
+    import mlharbor
+    import mlharbor.sklearn
+    from mlharbor.client.client import MlharborClient
+
+    mlharbor.set_experiment("serving-tests")
+    with mlharbor.start_run() as run:
+        mlharbor.sklearn.log_model(model, name="model")
+    version = mlharbor.register_model(f"runs:/{run.info.run_id}/model", name)
+    if alias is not None:
+        MlharborClient().set_registered_model_alias(name, alias, version.version)
+    return str(version.version)
