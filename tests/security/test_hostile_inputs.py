@@ -189,20 +189,29 @@ def test_unknown_ids_are_404_json(
     assert reply["error_code"] == "RESOURCE_DOES_NOT_EXIST"
 
 
-def test_artifact_location_outside_the_root_is_never_served(tmp_path: Path, secret: Path) -> None:
+@pytest.mark.parametrize(
+    "location",
+    ["local-outside", "http://169.254.169.254/latest/meta-data", "s3://someone-elses-bucket/x"],
+)
+def test_artifact_location_outside_the_root_is_never_served(
+    tmp_path: Path, secret: Path, location: str
+) -> None:
     from mlharbor.server.app import create_app
 
+    if location == "local-outside":
+        location = str(secret.parent)
     app = create_app(f"sqlite:///{tmp_path / 'db.sqlite'}", str(tmp_path / "root"), None, False)
     with TestClient(app) as test_client:
         created = test_client.post(
             "/api/2.0/mlflow/experiments/create",
-            json={"name": "sneaky", "artifact_location": str(secret.parent)},
+            json={"name": "sneaky", "artifact_location": location},
         ).json()
         run = test_client.post(
             "/api/2.0/mlflow/runs/create", json={"experiment_id": created["experiment_id"]}
         ).json()["run"]
-        reply = test_client.get(
-            "/get-artifact", params={"run_id": run["info"]["run_id"], "path": "secret.txt"}
-        )
-        assert reply.status_code == 403
-        assert reply.json()["error_code"] == "PERMISSION_DENIED"
+        run_id = run["info"]["run_id"]
+        download = test_client.get("/get-artifact", params={"run_id": run_id, "path": "a.txt"})
+        listing = test_client.get("/api/2.0/mlflow/artifacts/list", params={"run_id": run_id})
+        for reply in (download, listing):
+            assert reply.status_code == 403
+            assert reply.json()["error_code"] == "PERMISSION_DENIED"

@@ -171,3 +171,23 @@ def test_ui_upload_into_a_run(client: TestClient, artifacts_dir: Path) -> None:
     assert too_big.status_code == 400
     sneaky = client.post(upload, params={"run_uuid": run_id, "path": "../../x"}, content=b"x")
     assert sneaky.status_code == 400
+
+
+def test_runs_below_a_remote_default_root_are_served(tmp_path: Path, s3_bucket: str) -> None:
+    from mlharbor.store.artifact.factory import get_artifact_repository
+
+    root = f"s3://{s3_bucket}/root"
+    app = create_app(f"sqlite:///{tmp_path / 'db.sqlite'}", root, None, False)
+    with TestClient(app) as client:
+        run = client.post("/api/2.0/mlflow/runs/create", json={"experiment_id": "0"}).json()
+        info = run["run"]["info"]
+        assert info["artifact_uri"].startswith(root + "/")
+        note = tmp_path / "note.txt"
+        note.write_text("remote")
+        get_artifact_repository(info["artifact_uri"]).log_artifact(str(note), "docs")
+        listing = client.get("/api/2.0/mlflow/artifacts/list", params={"run_id": info["run_id"]})
+        assert listing.json()["files"] == [{"path": "docs", "is_dir": True}]
+        got = client.get(
+            "/get-artifact", params={"run_id": info["run_id"], "path": "docs/note.txt"}
+        )
+        assert got.text == "remote"

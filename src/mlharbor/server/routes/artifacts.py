@@ -53,16 +53,34 @@ def require_access(ctx: ServerContext) -> ArtifactAccess:
     return ctx.artifacts
 
 
-def _local_location_root(ctx: ServerContext, artifact_uri: str) -> str:
-    """The directory of a local, non-proxied artifact location, refused unless it lies below
-    the server's default artifact root (an experiment may name any path as its location)."""
-    root = os.path.realpath(file_uri_to_local_path(ctx.default_artifact_root))
-    location = os.path.realpath(file_uri_to_local_path(artifact_uri))
-    if os.path.commonpath([root, location]) != root:
-        raise PermissionDenied(
-            f"The server does not serve artifacts of the location '{artifact_uri}'."
-        )
-    return location
+def _refused(artifact_uri: str) -> PermissionDenied:
+    return PermissionDenied(
+        f"The server does not serve artifacts of the location '{artifact_uri}'."
+    )
+
+
+def served_location(ctx: ServerContext, artifact_uri: str) -> str:
+    """The URI to read a non-proxied artifact location from, refused unless it lies below the
+    server's default artifact root.
+
+    An experiment may name any location; without this check a user could make the server read
+    its own files or fetch from internal hosts and buckets on their behalf.
+    """
+    root = ctx.default_artifact_root
+    if _is_local_uri(artifact_uri):
+        if not _is_local_uri(root):
+            raise _refused(artifact_uri)
+        real_root = os.path.realpath(file_uri_to_local_path(root))
+        location = os.path.realpath(file_uri_to_local_path(artifact_uri))
+        if os.path.commonpath([real_root, location]) != real_root:
+            raise _refused(artifact_uri)
+        return location
+    prefix = root.rstrip("/") + "/"
+    if _is_local_uri(root) or not (artifact_uri + "/").startswith(prefix):
+        raise _refused(artifact_uri)
+    if ".." in artifact_uri[len(prefix) :].split("/"):
+        raise _refused(artifact_uri)
+    return artifact_uri
 
 
 def _is_local_uri(uri: str) -> bool:
@@ -84,8 +102,7 @@ def list_location(ctx: ServerContext, artifact_uri: str, path: str) -> list[File
         ]
     from mlharbor.store.artifact.factory import get_artifact_repository
 
-    if _is_local_uri(artifact_uri):
-        artifact_uri = _local_location_root(ctx, artifact_uri)
+    artifact_uri = served_location(ctx, artifact_uri)
     return get_artifact_repository(artifact_uri).list_artifacts(relative or None)
 
 
@@ -113,8 +130,7 @@ def _fetch_location_file(ctx: ServerContext, artifact_uri: str, path: str) -> tu
         return fetch_proxied(require_access(ctx), posixpath.join(base, relative))
     from mlharbor.store.artifact.factory import get_artifact_repository
 
-    if _is_local_uri(artifact_uri):
-        artifact_uri = _local_location_root(ctx, artifact_uri)
+    artifact_uri = served_location(ctx, artifact_uri)
     scratch = tempfile.mkdtemp(prefix="mlharbor-serve-")
     try:
         local = get_artifact_repository(artifact_uri).download_artifacts(relative, scratch)
@@ -253,8 +269,7 @@ def _store_run_file(ctx: ServerContext, run_id: str, path: str, data: bytes) -> 
         return
     from mlharbor.store.artifact.factory import get_artifact_repository
 
-    if _is_local_uri(artifact_uri):
-        artifact_uri = _local_location_root(ctx, artifact_uri)
+    artifact_uri = served_location(ctx, artifact_uri)
     scratch = tempfile.mkdtemp(prefix="mlharbor-upload-")
     try:
         local = os.path.join(scratch, posixpath.basename(relative))
