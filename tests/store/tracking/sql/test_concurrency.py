@@ -1,11 +1,14 @@
-"""Several processes writing to one SQLite file at once: nothing is lost, nothing deadlocks."""
+"""Concurrent writers: processes sharing a SQLite file, threads racing on PostgreSQL."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+from mlharbor.entities import Param
+from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.tracking.sql import SqlTrackingStore
 from mlharbor.store.tracking.sql.engine import dispose_engine
 
@@ -98,3 +101,40 @@ def test_processes_opening_a_fresh_file_migrate_it_once(tmp_path: Path) -> None:
         assert store.create_experiment("after") == "1"
     finally:
         dispose_engine(uri)
+
+
+def test_racing_different_param_values_leave_one_winner(postgres_url: str) -> None:
+    """Two threads log the same new param with different values at once: one wins, one fails."""
+    store = SqlTrackingStore(postgres_url, "/artifacts")
+    run_id = store.create_run("0", "u", None, [], None).info.run_id
+    rounds = 25
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, list[tuple[str, str | None]]] = {}
+    lock = threading.Lock()
+
+    def log(value: str) -> None:
+        for i in range(rounds):
+            barrier.wait(timeout=60)
+            error = None
+            try:
+                store.log_param(run_id, Param(f"k{i}", value))
+            except InvalidParameterValue as exc:
+                error = exc.error_code
+            with lock:
+                outcomes.setdefault(f"k{i}", []).append((value, error))
+
+    try:
+        threads = [threading.Thread(target=log, args=(value,)) for value in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        params = store.get_run(run_id).data.params
+        assert len(outcomes) == rounds
+        for key, results in outcomes.items():
+            winners = [value for value, error in results if error is None]
+            assert len(winners) == 1, results
+            assert [error for _, error in results if error] == ["INVALID_PARAMETER_VALUE"]
+            assert params[key] == winners[0]
+    finally:
+        dispose_engine(postgres_url)

@@ -152,37 +152,54 @@ def write_params(
     if not params:
         return
     wanted = {param.key: param.value for param in params}
-    existing = dict(
-        connection.execute(
-            select(_PARAMS.c.key, _PARAMS.c.value).where(
-                _PARAMS.c.run_uuid == run_id, _PARAMS.c.key.in_(list(wanted))
-            )
-        ).all()
-    )
-    changed = [
-        {"key": key, "old_value": existing[key], "new_value": value}
-        for key, value in wanted.items()
-        if key in existing and existing[key] != value
-    ]
-    if changed:
-        if single:
-            first = changed[0]
-            raise InvalidParameterValue(
-                "Changing param values is not allowed. Param with key='{key}' was already logged "
-                "with value='{old_value}' for run ID='{run_id}'. Attempted logging new value "
-                "'{new_value}'.".format(run_id=run_id, **first)
-            )
-        raise InvalidParameterValue(
-            f"Changing param values is not allowed. Params were already logged='{changed}' for "
-            f"run ID='{run_id}'."
-        )
+    existing = _stored_params(connection, run_id, list(wanted))
+    _reject_changes(run_id, wanted, existing, single)
     fresh = [
         {"run_uuid": run_id, "key": key, "value": value}
         for key, value in wanted.items()
         if key not in existing
     ]
-    if fresh:
-        connection.execute(_statements(connection.dialect.name)["params"], fresh)
+    if not fresh:
+        return
+    connection.execute(_statements(connection.dialect.name)["params"], fresh)
+    if connection.dialect.name != "sqlite":
+        # Without SQLite's database-wide write lock a concurrent transaction may have inserted
+        # the same key first (ON CONFLICT skipped ours); look again now that it has committed.
+        stored = _stored_params(connection, run_id, [row["key"] for row in fresh])
+        _reject_changes(run_id, wanted, stored, single)
+
+
+def _stored_params(connection: Connection, run_id: str, keys: list[str]) -> dict[str, str]:
+    rows = connection.execute(
+        select(_PARAMS.c.key, _PARAMS.c.value).where(
+            _PARAMS.c.run_uuid == run_id, _PARAMS.c.key.in_(keys)
+        )
+    ).all()
+    return {str(key): str(value) for key, value in rows}
+
+
+def _reject_changes(
+    run_id: str, wanted: dict[str, str], stored: dict[str, str], single: bool
+) -> None:
+    """Raise MLflow's immutability error if any stored param differs from the wanted value."""
+    changed = [
+        {"key": key, "old_value": stored[key], "new_value": value}
+        for key, value in wanted.items()
+        if key in stored and stored[key] != value
+    ]
+    if not changed:
+        return
+    if single:
+        first = changed[0]
+        raise InvalidParameterValue(
+            "Changing param values is not allowed. Param with key='{key}' was already logged "
+            "with value='{old_value}' for run ID='{run_id}'. Attempted logging new value "
+            "'{new_value}'.".format(run_id=run_id, **first)
+        )
+    raise InvalidParameterValue(
+        f"Changing param values is not allowed. Params were already logged='{changed}' for "
+        f"run ID='{run_id}'."
+    )
 
 
 def write_tags(connection: Connection, run_id: str, tags: Sequence[RunTag]) -> None:
