@@ -1,0 +1,62 @@
+// Hash router: each view of the application lives behind a "#/..." fragment, so the page
+// works under any path prefix and reloads keep the view.
+
+import { h, mount, errorLine } from "./dom.js";
+import { renderExperiments } from "./pages/experiments.js";
+import { renderRuns } from "./pages/runs.js";
+import { renderRun } from "./pages/run.js";
+import { renderCompare } from "./pages/compare.js";
+import { renderModels, renderModel, renderModelVersion } from "./pages/models.js";
+
+const ROUTES = [
+  [[], renderExperiments, "experiments"],
+  [["experiments"], renderExperiments, "experiments"],
+  [["experiments", ":id"], renderRuns, "experiments"],
+  [["runs", ":id"], renderRun, "experiments"],
+  [["compare"], renderCompare, "experiments"],
+  [["models"], renderModels, "models"],
+  [["models", ":name"], renderModel, "models"],
+  [["models", ":name", "versions", ":version"], renderModelVersion, "models"],
+];
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, "");
+  const [path, queryText] = raw.split("?", 2);
+  const segments = path ? path.split("/").map((s) => decodeURIComponent(s)) : [];
+  return { segments, query: new URLSearchParams(queryText || "") };
+}
+
+function match(segments) {
+  for (const [pattern, render, section] of ROUTES) {
+    if (pattern.length !== segments.length) continue;
+    const params = {};
+    if (pattern.every((p, i) => (p.startsWith(":") ? ((params[p.slice(1)] = segments[i]), true) : p === segments[i]))) {
+      return { render, params, section };
+    }
+  }
+  return null;
+}
+
+let generation = 0;
+
+async function route() {
+  const root = document.getElementById("app");
+  const { segments, query } = parseHash();
+  const found = match(segments);
+  const mine = ++generation;
+  document.querySelectorAll("[data-nav]").forEach((a) => a.classList.toggle("active", found && a.dataset.nav === found.section));
+  if (!found) {
+    mount(root, h("h1", {}, "Page not found"), h("a", { href: "#/" }, "Back to experiments"));
+    return;
+  }
+  const view = h("div", { class: "view" });
+  mount(root, view);
+  try {
+    await found.render(view, found.params, query, () => mine === generation);
+  } catch (err) {
+    if (mine === generation) view.appendChild(errorLine(err));
+  }
+}
+
+window.addEventListener("hashchange", route);
+route();

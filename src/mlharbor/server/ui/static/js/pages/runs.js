@@ -1,0 +1,185 @@
+// One experiment's runs: a server-paged, server-sorted table with user-chosen columns,
+// MLflow filter search, selection for compare and delete.
+
+import { h, mount, hashUrl, errorLine } from "../dom.js";
+import * as api from "../api.js";
+import { formatTime, formatDuration, formatNumber, runName } from "../format.js";
+
+const PAGE_SIZE = 100;
+const BASE_COLUMNS = [
+  { id: "a:start_time", label: "Created", order: "attributes.start_time", cell: (r) => formatTime(r.info.start_time) },
+  { id: "a:duration", label: "Duration", cell: (r) => formatDuration(r.info.start_time, r.info.end_time) },
+  { id: "a:status", label: "Status", order: "attributes.status", cell: (r) => r.info.status },
+  { id: "a:user_id", label: "User", order: "attributes.user_id", cell: (r) => r.info.user_id || "" },
+];
+const KINDS = { m: ["metrics", "Metric"], p: ["params", "Param"], t: ["tags", "Tag"] };
+
+function columnFor(id) {
+  const kind = id.slice(0, 1);
+  const key = id.slice(2);
+  const [section, label] = KINDS[kind];
+  const quoted = "`" + key.replace(/`/g, "") + "`";
+  return {
+    id, label: key, title: `${label}: ${key}`, kind,
+    order: `${section}.${quoted}`,
+    cell: (run) => {
+      const item = (run.data[section] || []).find((x) => x.key === key);
+      if (!item) return "";
+      return kind === "m" ? formatNumber(item.value) : item.value;
+    },
+    numeric: kind === "m",
+  };
+}
+
+function storedColumns(experimentId) {
+  try { return JSON.parse(localStorage.getItem("mlharbor.columns." + experimentId) || "null"); } catch { return null; }
+}
+
+export async function renderRuns(view, params, query, isCurrent) {
+  const experimentId = params.id;
+  const filter = query.get("filter") || "";
+  const order = query.get("order") || "attributes.start_time DESC";
+  const lifecycle = query.get("view") || "ACTIVE_ONLY";
+  const experiment = (await api.get("experiments/get", { experiment_id: experimentId })).experiment;
+  if (!isCurrent()) return;
+
+  const state = { tokens: [null], page: 0, runs: [], selected: new Set(), columns: storedColumns(experimentId) };
+  const navigate = (changes) => {
+    const next = { filter, order, view: lifecycle, ...changes };
+    location.hash = hashUrl(["experiments", experimentId], next);
+  };
+
+  const searchBox = h("input", { type: "search", id: "run-filter", value: filter, placeholder: "metrics.rmse < 1 and params.model = 'tree'", "aria-label": "Search runs" });
+  searchBox.addEventListener("keydown", (e) => { if (e.key === "Enter") navigate({ filter: searchBox.value.trim() }); });
+  const searchError = h("div", { id: "search-error" });
+  const status = h("div");
+  const table = h("table", { id: "runs-table" });
+  const pager = h("span", { class: "muted" });
+  const prev = h("button", { onclick: () => load(state.page - 1) }, "Previous");
+  const next = h("button", { onclick: () => load(state.page + 1) }, "Next");
+  const compare = h("button", { class: "primary", id: "compare-runs", onclick: () => {
+    location.hash = hashUrl(["compare"], { runs: [...state.selected].join(","), experiment: experimentId });
+  } }, "Compare");
+  const remove = h("button", { class: "danger", onclick: async () => {
+    if (!confirm(`Delete ${state.selected.size} run(s)?`)) return;
+    try {
+      for (const id of state.selected) await api.post("runs/delete", { run_id: id });
+      state.selected.clear();
+      await load(state.page);
+    } catch (err) { mount(status, errorLine(err)); }
+  } }, "Delete");
+  const columnsPanel = h("div", { class: "columns-panel", hidden: true });
+  const columnsButton = h("button", { id: "columns-button", onclick: () => { columnsPanel.hidden = !columnsPanel.hidden; } }, "Columns");
+  const lifecycleSelect = h("select", { "aria-label": "Lifecycle", onchange: (e) => navigate({ view: e.target.value }) },
+    [["ACTIVE_ONLY", "Active runs"], ["DELETED_ONLY", "Deleted runs"], ["ALL", "All runs"]].map(([v, l]) => h("option", { value: v, selected: v === lifecycle }, l)));
+
+  const updateButtons = () => {
+    compare.disabled = state.selected.size < 2;
+    remove.disabled = state.selected.size === 0;
+  };
+
+  mount(view,
+    h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Experiments"), " / "),
+    h("h1", {}, experiment.name),
+    h("div", { class: "muted" }, `ID ${experiment.experiment_id} · artifacts: ${experiment.artifact_location || ""}`),
+    h("div", { class: "toolbar" }, searchBox, h("button", { onclick: () => navigate({ filter: searchBox.value.trim() }) }, "Search"),
+      filter ? h("button", { onclick: () => navigate({ filter: "" }) }, "Clear") : null),
+    searchError,
+    h("div", { class: "toolbar" }, lifecycleSelect, h("span", { class: "columns-menu" }, columnsButton, columnsPanel), compare, remove,
+      h("span", { style: "flex:1" }), prev, pager, next),
+    status,
+    h("div", { class: "table-wrap" }, table));
+  updateButtons();
+
+  const columns = () => [...BASE_COLUMNS, ...(state.columns || []).map(columnFor)];
+
+  const sortBy = (column) => {
+    if (!column.order) return;
+    const [current, dir] = order.split(/\s+(?=(?:ASC|DESC)$)/i);
+    const descending = current === column.order ? !/DESC/i.test(dir || "") : column.kind === "m";
+    navigate({ order: `${column.order} ${descending ? "DESC" : "ASC"}` });
+  };
+
+  const renderColumnsPanel = (runs) => {
+    const keys = { m: new Set(), p: new Set(), t: new Set() };
+    for (const run of runs) {
+      for (const m of run.data.metrics || []) keys.m.add(m.key);
+      for (const p of run.data.params || []) keys.p.add(p.key);
+      for (const t of run.data.tags || []) if (!t.key.startsWith("mlflow.")) keys.t.add(t.key);
+    }
+    for (const id of state.columns || []) keys[id.slice(0, 1)].add(id.slice(2));
+    if (state.columns === null) {
+      state.columns = [...[...keys.m].sort().slice(0, 12).map((k) => "m:" + k), ...[...keys.p].sort().slice(0, 12).map((k) => "p:" + k)];
+    }
+    const chosen = new Set(state.columns);
+    const groups = Object.entries(KINDS).map(([kind, [, label]]) => [
+      h("strong", {}, label + "s"),
+      [...keys[kind]].sort().map((key) => {
+        const id = kind + ":" + key;
+        return h("label", {}, h("input", { type: "checkbox", checked: chosen.has(id), dataset: { column: id }, onchange: (e) => {
+          state.columns = e.target.checked ? [...state.columns, id] : state.columns.filter((c) => c !== id);
+          localStorage.setItem("mlharbor.columns." + experimentId, JSON.stringify(state.columns));
+          renderTable();
+        } }), " ", key);
+      }),
+    ]);
+    mount(columnsPanel, groups);
+  };
+
+  const renderTable = () => {
+    const cols = columns();
+    const [orderKey, orderDir] = order.split(/\s+(?=(?:ASC|DESC)$)/i);
+    const allBox = h("input", { type: "checkbox", "aria-label": "Select all", checked: state.runs.length > 0 && state.runs.every((r) => state.selected.has(r.info.run_id)), onchange: (e) => {
+      for (const r of state.runs) e.target.checked ? state.selected.add(r.info.run_id) : state.selected.delete(r.info.run_id);
+      renderTable();
+      updateButtons();
+    } });
+    const header = h("tr", {}, h("th", {}, allBox),
+      h("th", { class: "sortable" + (orderKey === "attributes.run_name" ? " sorted" + (/ASC/i.test(orderDir || "") ? " asc" : "") : ""), onclick: () => sortBy({ order: "attributes.run_name" }) }, "Run name"),
+      cols.map((c) => h("th", {
+        class: (c.order ? "sortable" : "") + (c.order === orderKey ? " sorted" + (/ASC/i.test(orderDir || "") ? " asc" : "") : ""),
+        title: c.title || c.label, onclick: () => sortBy(c), dataset: { column: c.id },
+      }, c.label)));
+    const rows = state.runs.map((run) => {
+      const id = run.info.run_id;
+      return h("tr", { dataset: { runId: id } },
+        h("td", {}, h("input", { type: "checkbox", "aria-label": "Select run", checked: state.selected.has(id), onchange: (e) => {
+          e.target.checked ? state.selected.add(id) : state.selected.delete(id);
+          updateButtons();
+        } })),
+        h("td", {}, h("a", { href: hashUrl(["runs", id]) }, runName(run))),
+        cols.map((c) => h("td", { class: c.numeric ? "num" : "" }, c.cell(run))));
+    });
+    mount(table, h("thead", {}, header), h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: cols.length + 2, class: "muted" }, "No runs."))));
+  };
+
+  async function load(page) {
+    const token = state.tokens[page];
+    if (page < 0 || token === undefined) return;
+    let reply;
+    try {
+      reply = await api.post("runs/search", {
+        experiment_ids: [experimentId], filter, run_view_type: lifecycle,
+        max_results: PAGE_SIZE, order_by: [order], page_token: token || undefined,
+      });
+    } catch (err) {
+      if (!isCurrent()) return;
+      mount(searchError, errorLine(err));
+      state.runs = [];
+      renderTable();
+      return;
+    }
+    if (!isCurrent()) return;
+    state.page = page;
+    state.runs = reply.runs || [];
+    state.tokens[page + 1] = reply.next_page_token || undefined;
+    state.tokens.length = page + 2;
+    mount(pager, `Page ${page + 1} · runs ${page * PAGE_SIZE + (state.runs.length ? 1 : 0)}–${page * PAGE_SIZE + state.runs.length}`);
+    prev.disabled = page === 0;
+    next.disabled = !reply.next_page_token;
+    renderColumnsPanel(state.runs);
+    renderTable();
+  }
+
+  await load(0);
+}
