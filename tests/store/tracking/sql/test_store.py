@@ -73,3 +73,14 @@ def test_experiment_ids_that_are_not_numbers_are_unknown(db_uri: str) -> None:
     with pytest.raises(Exception, match="No Experiment with id=abc exists") as info:
         store.get_experiment("abc")
     assert getattr(info.value, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_in_memory_store() -> None:
+    uri = "sqlite:///:memory:"
+    try:
+        store = SqlTrackingStore(uri, "/artifacts")
+        run = store.create_run(store.create_experiment("mem"), "u", None, [], "r")
+        assert store.get_run(run.info.run_id).info.run_name == "r"
+        assert store.get_experiment("0").artifact_location == "/artifacts/0"
+    finally:
+        dispose_engine(uri)

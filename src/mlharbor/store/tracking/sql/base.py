@@ -7,7 +7,7 @@ from sqlalchemy import Connection, Engine, Row, select
 from mlharbor.entities import LifecycleStage
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.store.tracking.sql import schema
-from mlharbor.store.tracking.sql.engine import get_engine
+from mlharbor.store.tracking.sql.engine import get_engine, reading, writing
 
 DEFAULT_EXPERIMENT_ID = 0
 
@@ -51,10 +51,8 @@ class SqlStoreBase:
         return self._engine
 
     def _fill_default_experiment_location(self) -> None:
-        from mlharbor.store.tracking.sql.engine import writing
-
         table = schema.experiments
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             location = connection.execute(
                 select(table.c.artifact_location).where(
                     table.c.experiment_id == DEFAULT_EXPERIMENT_ID
