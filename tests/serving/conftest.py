@@ -103,9 +103,7 @@ def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
 
 
 @pytest.fixture
-def tracking_env(
-    tracking_server: RunningServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+def tracking_env(tracking_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point this process's client at ``tracking_server``; returns its URL."""
     from tests.client.isolation import reset_client_state
 

@@ -109,7 +109,8 @@ def test_registry_outage_keeps_the_loaded_version(tracking_env: str) -> None:
     app = create_app("models:/iris-outage@live", poll_interval_s=0.2)
     try:
         assert app.served.version == version
-        assert app.follower is not None and app.follower.running
+        assert app.follower is not None
+        assert app.follower.running
         MlharborClient().delete_registered_model_alias("iris-outage", "live")
         deadline = time.monotonic() + 15
         while app.follower.last_error is None and time.monotonic() < deadline:

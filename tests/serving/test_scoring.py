@@ -19,13 +19,14 @@ def test_one_row_of_features_gives_one_prediction(iris_client: TestClient) -> No
     assert response.json() == {"prediction": 0}
 
 
+def _row(values: list[float]) -> dict[str, float]:
+    return dict(zip(IRIS_COLUMNS, values, strict=True))
+
+
 def test_named_features_and_records(iris_client: TestClient) -> None:
-    named = iris_client.post("/predict", json={"features": dict(zip(IRIS_COLUMNS, SETOSA))})
-    records = iris_client.post(
-        "/predict",
-        json={"records": [dict(zip(IRIS_COLUMNS, SETOSA)), dict(zip(IRIS_COLUMNS, VIRGINICA))]},
-    )
-    bare_list = iris_client.post("/predict", json=[dict(zip(IRIS_COLUMNS, VIRGINICA))])
+    named = iris_client.post("/predict", json={"features": _row(SETOSA)})
+    records = iris_client.post("/predict", json={"records": [_row(SETOSA), _row(VIRGINICA)]})
+    bare_list = iris_client.post("/predict", json=[_row(VIRGINICA)])
     assert named.json() == {"prediction": 0}
     assert records.json() == {"predictions": [0, 2]}
     assert bare_list.json() == {"predictions": [2]}
@@ -73,9 +74,7 @@ def test_predict_route_can_be_turned_off(iris_model_dir: str) -> None:
 
     with TestClient(create_app(iris_model_dir, enable_predict_route=False)) as client:
         assert client.post("/predict", json={"features": SETOSA}).status_code == 404
-        assert client.post("/invocations", json={"inputs": [SETOSA]}).json() == {
-            "predictions": [0]
-        }
+        assert client.post("/invocations", json={"inputs": [SETOSA]}).json() == {"predictions": [0]}
 
 
 def test_mounted_inside_a_fastapi_service(iris_model_dir: str) -> None:
@@ -94,9 +93,7 @@ def test_mounted_inside_a_fastapi_service(iris_model_dir: str) -> None:
     with TestClient(service) as client:
         assert client.get("/").json() == {"service": "shop"}
         assert client.get("/model/ping").status_code == 200
-        assert client.post("/model/predict", json={"features": SETOSA}).json() == {
-            "prediction": 0
-        }
+        assert client.post("/model/predict", json={"features": SETOSA}).json() == {"prediction": 0}
         response = client.post("/model/invocations", json={"inputs": [VIRGINICA]})
         assert response.json() == {"predictions": [2]}
     scoring.close()

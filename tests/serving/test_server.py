@@ -16,9 +16,7 @@ def test_seed_000_fastapi_predict(tracking_env: str) -> None:
     from sklearn.model_selection import train_test_split
 
     iris = load_iris()
-    x_train, _, y_train, _ = train_test_split(
-        iris.data, iris.target, test_size=0.2, random_state=0
-    )
+    x_train, _, y_train, _ = train_test_split(iris.data, iris.target, test_size=0.2, random_state=0)
     clf = RandomForestClassifier(n_estimators=100, max_depth=3, random_state=0)
     clf.fit(x_train, y_train)
     register_iris("iris-rf", clf, alias="production")
@@ -62,7 +60,9 @@ def test_seed_004_dataframe_split_with_two_workers(tmp_path: object) -> None:
         answers = [
             requests.post(
                 f"{server.url}/invocations",
-                json={"dataframe_split": {"columns": ["feature1", "feature2"], "data": [[1.0, 2.0]]}},
+                json={
+                    "dataframe_split": {"columns": ["feature1", "feature2"], "data": [[1.0, 2.0]]}
+                },
                 timeout=30,
             )
             for _ in range(4)
