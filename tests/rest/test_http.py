@@ -252,3 +252,19 @@ def test_to_query_omits_none_and_encodes_bools() -> None:
         ("c", "false"),
         ("d", "NaN"),
     ]
+
+
+def test_numpy_scalars_are_encoded_as_plain_numbers(scripted: tuple[HostCreds, Script]) -> None:
+    import numpy as np
+
+    creds, script = scripted
+    script.answer(200, {})
+    body = {"n": np.int64(3), "x": np.float32(0.5), "bad": np.float32("nan"), "ok": True}
+    call_endpoint(creds, "/api/2.0/mlflow/y", "POST", body, retry=FAST)
+    assert json.loads(script.seen[0].body) == {"n": 3, "x": 0.5, "bad": "NaN", "ok": True}
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    creds = HostCreds("https://h", username="u", password="hunter2", token="t0ken")
+    assert "hunter2" not in repr(creds)
+    assert "t0ken" not in repr(creds)

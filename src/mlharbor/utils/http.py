@@ -14,13 +14,14 @@ from __future__ import annotations
 import configparser
 import email.utils
 import math
+import numbers
 import os
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from mlharbor.exceptions import MlharborException, RestException, error_code_for_status
@@ -108,8 +109,9 @@ class HostCreds:
 
     host: str
     username: str | None = None
-    password: str | None = None
-    token: str | None = None
+    # Secrets stay out of reprs, logs and tracebacks.
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
     insecure: bool = False
     server_cert_path: str | None = None
     client_cert_path: str | None = None
@@ -340,17 +342,27 @@ def _close(data: object) -> None:
 
 
 def _encode_json(value: Any) -> Any:
-    """Turn non-finite floats into the strings MLflow's protocol uses ("NaN", "Infinity")."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
+    """Make a request value JSON-ready the way MLflow's protocol expects.
+
+    Non-finite floats become "NaN"/"Infinity"/"-Infinity"; numeric look-alikes such as numpy
+    scalars become plain ints and floats.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
     if isinstance(value, Mapping):
         return {k: _encode_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_encode_json(v) for v in value]
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return "NaN"
+        if math.isinf(number):
+            return "Infinity" if number > 0 else "-Infinity"
+        return number
     return value
 
 
