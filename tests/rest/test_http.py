@@ -224,7 +224,7 @@ def test_retry_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0")
     monkeypatch.setenv("MLHARBOR_HTTP_REQUEST_TIMEOUT", "7")
     settings = RetrySettings.from_env()
-    assert settings == RetrySettings(2, 1.5, 0.0, 7.0, True)
+    assert settings == RetrySettings(2, 1.5, 0.0, 7.0, True, True)
     assert [settings.backoff(n) for n in (1, 2, 3)] == [1.5, 3.0, 6.0]
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "11")
     with pytest.raises(MlharborException, match="between 0 and 10"):
@@ -268,3 +268,18 @@ def test_secrets_stay_out_of_repr() -> None:
     creds = HostCreds("https://h", username="u", password="hunter2", token="t0ken")
     assert "hunter2" not in repr(creds)
     assert "t0ken" not in repr(creds)
+
+
+def test_redirects_can_be_refused(scripted: tuple[HostCreds, Script]) -> None:
+    creds, script = scripted
+    script.answer(302, b"", Location="/elsewhere")
+    script.answer(200, {"moved": True})
+    assert call_endpoint(creds, "/a", "GET", retry=FAST) == {"moved": True}
+    assert [r.path for r in script.seen] == ["/a", "/elsewhere"]
+    script.seen.clear()
+    script.responses[:] = []
+    script.answer(302, b"", Location="/elsewhere")
+    strict = RetrySettings(max_retries=0, allow_redirects=False)
+    with pytest.raises(RestException):
+        call_endpoint(creds, "/a", "GET", retry=strict)
+    assert [r.path for r in script.seen] == ["/a"]

@@ -5,8 +5,8 @@ per host configuration. Requests are retried with exponential backoff and jitter
 500, 502, 503 and 504 and on connection errors, honouring ``Retry-After``. The knobs read
 MLflow's environment variables (``MLFLOW_HTTP_REQUEST_MAX_RETRIES``,
 ``MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR``, ``MLFLOW_HTTP_REQUEST_BACKOFF_JITTER``,
-``MLFLOW_HTTP_REQUEST_TIMEOUT``, ``MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER``), each with an
-``MLHARBOR_`` twin that wins when both are set.
+``MLFLOW_HTTP_REQUEST_TIMEOUT``, ``MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER``,
+``MLFLOW_ALLOW_HTTP_REDIRECTS``), each with an ``MLHARBOR_`` twin that wins when both are set.
 """
 
 from __future__ import annotations
@@ -175,6 +175,7 @@ class RetrySettings:
     backoff_jitter: float = 0.5
     timeout: float = 120.0
     respect_retry_after: bool = True
+    allow_redirects: bool = True
 
     @classmethod
     def from_env(cls) -> RetrySettings:
@@ -193,6 +194,7 @@ class RetrySettings:
             respect_retry_after=_env_bool(
                 "HTTP_RESPECT_RETRY_AFTER_HEADER", defaults.respect_retry_after
             ),
+            allow_redirects=_env_bool("ALLOW_HTTP_REDIRECTS", defaults.allow_redirects),
         )
 
     def backoff(self, retry_number: int) -> float:
@@ -311,6 +313,7 @@ def http_request(
                 headers=all_headers,
                 stream=stream,
                 timeout=settings.timeout,
+                allow_redirects=settings.allow_redirects,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             _close(data)
