@@ -33,6 +33,8 @@ class AddColumns(mlflow.pyfunc.PythonModel):
         return model_input.sum(axis=1) + (params or {{}}).get("bias", 0.0)
 
 mlflow.pyfunc.save_model(sys.argv[1], python_model=AddColumns())
+if len(sys.argv) > 2:
+    mlflow.pyfunc.save_model(sys.argv[2], python_model=lambda frame: frame * 10)
 """
 
 CODE_MODEL_FILE = """
@@ -96,19 +98,22 @@ def test_mlharbor_models_load_in_mlflow(tmp_path: Path, mlflow_python: str, iris
     script_file = tmp_path / "custom.py"
     script_file.write_text(CUSTOM_MODEL_SCRIPT.format(module="mlharbor"))
     subprocess.run(
-        [sys.executable, str(script_file), str(tmp_path / "custom")], check=True, timeout=300
+        [sys.executable, str(script_file), str(tmp_path / "custom"), str(tmp_path / "function")],
+        check=True,
+        timeout=300,
     )
     code_file = tmp_path / "triple.py"
     code_file.write_text(CODE_MODEL_FILE)
     mlflow.pyfunc.save_model(tmp_path / "code", python_model=str(code_file))
 
-    dirs = {name: str(tmp_path / name) for name in ("sklearn", "custom", "code")}
+    dirs = {name: str(tmp_path / name) for name in ("sklearn", "custom", "code", "function")}
     theirs = _mlflow_predictions(mlflow_python, tmp_path, dirs)
     frame = pd.DataFrame(FEATURES)
     ours = {
         "sklearn": mlflow.pyfunc.load_model(dirs["sklearn"]).predict(features),
         "custom": mlflow.pyfunc.load_model(dirs["custom"]).predict(frame),
         "code": mlflow.pyfunc.load_model(dirs["code"]).predict(frame),
+        "function": mlflow.pyfunc.load_model(dirs["function"]).predict(frame),
     }
     for key, value in ours.items():
         np.testing.assert_allclose(pd.DataFrame(value).to_numpy(), np.array(theirs[key]))

@@ -166,3 +166,16 @@ def test_get_model_dependencies(tmp_path: Path) -> None:
     assert Path(conda).name == "conda.yaml"
     with pytest.raises(InvalidParameterValue, match="Illegal format"):
         mlflow.pyfunc.get_model_dependencies(str(tmp_path / "m"), format="docker")
+
+
+def _negate(model_input: Any) -> Any:
+    return -model_input
+
+
+def test_plain_function_as_python_model(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": [1.0, -2.0]})
+    mlflow.pyfunc.save_model(tmp_path / "m", python_model=_negate, input_example=frame)
+    loaded = mlflow.pyfunc.load_model(str(tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.predict(frame), -frame)
+    assert loaded.metadata.signature is not None
+    assert loaded.metadata.signature.outputs is not None

@@ -19,7 +19,12 @@ from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.models.model import Model
 from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
 from mlharbor.pyfunc.foreign_pickle import load_python_model_pickle
-from mlharbor.pyfunc.python_model import PythonModel, PythonModelContext, context_in_predict
+from mlharbor.pyfunc.python_model import (
+    FunctionModel,
+    PythonModel,
+    PythonModelContext,
+    context_in_predict,
+)
 
 __all__ = ["_load_pyfunc", "log_model", "save_model"]
 
@@ -27,19 +32,6 @@ _log = logging.getLogger(__name__)
 
 PYTHON_MODEL_FILE = "python_model.pkl"
 ARTIFACTS_DIR = "artifacts"
-
-
-class _FunctionModel:
-    """Adapts a plain callable ``f(model_input)`` set by a code file to the model interface."""
-
-    def __init__(self, function: Any) -> None:
-        self.function = function
-
-    def load_context(self, context: PythonModelContext) -> None:
-        """Callables have nothing to load."""
-
-    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
-        return self.function(model_input)
 
 
 class _PythonModelWrapper:
@@ -116,8 +108,8 @@ def save_model(
     """Save a custom Python model (an object or a models-from-code file) to ``path``.
 
     Args:
-        python_model: a :class:`PythonModel` instance, a callable, or the path of a code file
-            that calls :func:`mlharbor.models.set_model`.
+        python_model: a :class:`PythonModel` instance, a function of the model input, or the
+            path of a code file that calls :func:`mlharbor.models.set_model`.
         artifacts: name -> local path or URI of files the model needs; copied into the model.
         code_paths: local files or directories copied under ``code/`` and importable at load.
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
@@ -154,18 +146,20 @@ def save_model(
             base = os.path.basename(code_file)
             shutil.copy2(code_file, os.path.join(model_dir, base))
             flavor.update(loader_module="mlflow.pyfunc.loaders.code_model", model_code_path=base)
-        elif isinstance(python_model, PythonModel) or hasattr(python_model, "predict"):
+        elif (
+            isinstance(python_model, PythonModel)
+            or callable(python_model)
+            or hasattr(python_model, "predict")
+        ):
+            if not hasattr(python_model, "predict"):
+                python_model = FunctionModel(python_model)
             live_model = python_model
             _dump_python_model(python_model, os.path.join(model_dir, PYTHON_MODEL_FILE))
             flavor.update(loader_module="mlflow.pyfunc.model", python_model=PYTHON_MODEL_FILE)
-        elif callable(python_model):
-            raise InvalidParameterValue(
-                "A plain function can only be logged as models-from-code: put it in a file that "
-                "calls mlflow.models.set_model(function) and pass the file path"
-            )
         else:
             raise InvalidParameterValue(
-                "`python_model` must be a PythonModel instance or the path of a code file, got "
+                "`python_model` must be a PythonModel instance, a function or the path of a code "
+                "file, got "
                 f"'{type(python_model).__name__}'"
             )
         if artifacts:
@@ -220,7 +214,7 @@ def _finish_signature(
     inputs = infer_schema(data)
     outputs = None
     try:
-        model = live_model if hasattr(live_model, "predict") else _FunctionModel(live_model)
+        model = live_model if hasattr(live_model, "predict") else FunctionModel(live_model)
         artifacts = {
             name: os.path.join(model_dir, entry["path"])
             for name, entry in flavor.get("artifacts", {}).items()
@@ -245,7 +239,7 @@ def _load_pyfunc(model_path: str, model_config: dict[str, Any] | None = None) ->
         code_file = os.path.join(model_path, os.path.basename(str(conf["model_code_path"])))
         python_model = load_code_model(code_file)
         if not hasattr(python_model, "predict"):
-            python_model = _FunctionModel(python_model)
+            python_model = FunctionModel(python_model)
     else:
         pickled = conf.get("python_model")
         if not pickled:

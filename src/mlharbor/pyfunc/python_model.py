@@ -12,7 +12,7 @@ import typing
 from collections import namedtuple
 from typing import Any
 
-__all__ = ["PythonModel", "PythonModelContext", "context_in_predict"]
+__all__ = ["FunctionModel", "PythonModel", "PythonModelContext", "context_in_predict"]
 
 # MLflow's pyfunc wrapper reads ``predict_type_hints.input`` / ``.output`` of the model object.
 _TypeHints = namedtuple("_TypeHints", ["input", "output"])
@@ -78,3 +78,14 @@ class PythonModel:
         names = [n for n in inspect.signature(predict).parameters if n != "self"]
         input_hint = hints.get(names[index]) if len(names) > index else None
         return _TypeHints(input_hint, hints.get("return"))
+
+
+class FunctionModel(PythonModel):
+    """A plain function ``f(model_input)`` packaged as a model."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    # the newer context-free predict form, which PythonModel subclasses may choose
+    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:  # type: ignore[override]
+        return self.function(model_input)
