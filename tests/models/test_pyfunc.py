@@ -179,3 +179,24 @@ def test_plain_function_as_python_model(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(loaded.predict(frame), -frame)
     assert loaded.metadata.signature is not None
     assert loaded.metadata.signature.outputs is not None
+
+
+class Configured(PythonModel):
+    def load_context(self, context: PythonModelContext) -> None:
+        self.config = context.model_config
+
+    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
+        return [self.config]
+
+
+def test_model_config_saved_and_overridden(tmp_path: Path) -> None:
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text("temperature: 0.1\nmodel: small\n")
+    mlflow.pyfunc.save_model(
+        tmp_path / "m", python_model=Configured(), model_config=str(config_file)
+    )
+    assert mlflow.pyfunc.load_model(str(tmp_path / "m")).predict(None) == [
+        {"temperature": 0.1, "model": "small"}
+    ]
+    overridden = mlflow.pyfunc.load_model(str(tmp_path / "m"), model_config={"model": "large"})
+    assert overridden.predict(None) == [{"temperature": 0.1, "model": "large"}]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,8 @@ from mlharbor.models.model_dir import add_code_to_path
 __all__ = ["FLAVOR_NAME", "PyFuncModel", "get_model_dependencies", "load_model"]
 
 FLAVOR_NAME = "python_function"
+
+_log = logging.getLogger(__name__)
 
 # loader_module written in MLmodel files -> module of ours providing ``_load_pyfunc``
 _LOADER_ALIASES = {
@@ -152,7 +155,13 @@ def load_model_from_dir(local_path: str, model_config: dict[str, Any] | None = N
     add_code_to_path(local_path, conf)
     data_path = os.path.join(local_path, conf["data"]) if conf.get("data") else local_path
     loader = _loader_function(str(loader_module))
-    model_impl = loader(data_path, model_config) if model_config is not None else loader(data_path)
+    saved_config = conf.get("model_config")
+    if (saved_config or model_config) and len(inspect.signature(loader).parameters) > 1:
+        model_impl = loader(data_path, {**(saved_config or {}), **(model_config or {})})
+    else:
+        if model_config:
+            _log.warning("The '%s' flavor takes no model_config; it is ignored", loader_module)
+        model_impl = loader(data_path)
     return PyFuncModel(model_meta, model_impl, str(conf.get("predict_fn") or "predict"))
 
 

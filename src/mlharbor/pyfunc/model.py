@@ -76,6 +76,21 @@ def _copy_artifacts(artifacts: dict[str, str], model_dir: str) -> dict[str, dict
     return table
 
 
+def _read_model_config(model_config: dict[str, Any] | str) -> dict[str, Any]:
+    """A model configuration given as a dict or as a YAML/JSON file path."""
+    if isinstance(model_config, dict):
+        return model_config
+    if not os.path.isfile(str(model_config)):
+        raise InvalidParameterValue(f"Model config file '{model_config}' does not exist")
+    import yaml
+
+    with open(str(model_config), encoding="utf-8") as fh:
+        loaded = yaml.safe_load(fh)  # JSON is YAML too
+    if not isinstance(loaded, dict):
+        raise InvalidParameterValue(f"Model config file '{model_config}' must hold a mapping")
+    return loaded
+
+
 def _dump_python_model(python_model: Any, target: str) -> None:
     import cloudpickle
 
@@ -116,6 +131,8 @@ def save_model(
             when None.
         input_example: example input, saved as ``input_example.json``.
         pip_requirements / extra_pip_requirements: override / extend the requirements.
+        model_config: a dict (or YAML/JSON file) the model reads from
+            ``context.model_config``; ``load_model(model_config=...)`` overrides its keys.
 
     Raises:
         InvalidParameterValue: for a missing or unusable ``python_model``.
@@ -164,6 +181,8 @@ def save_model(
             )
         if artifacts:
             flavor["artifacts"] = _copy_artifacts(artifacts, model_dir)
+        if model_config is not None:
+            flavor["model_config"] = _read_model_config(model_config)
         code = copy_code_paths(code_paths, model_dir)
         import cloudpickle
 
