@@ -112,3 +112,34 @@ def test_missing_model_file_is_a_clear_error(
     (tmp_path / "m" / "model.pkl").unlink()
     with pytest.raises(ResourceDoesNotExist, match=r"model\.pkl"):
         mlflow.sklearn.load_model(str(tmp_path / "m"))
+
+
+def test_code_paths_make_custom_estimators_loadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, iris: Any
+) -> None:
+    import importlib
+    import sys
+
+    module_dir = tmp_path / "usercode"
+    module_dir.mkdir()
+    (module_dir / "harbor_custom_est.py").write_text(
+        "from sklearn.base import BaseEstimator, ClassifierMixin\n"
+        "import numpy as np\n"
+        "class AlwaysFirst(ClassifierMixin, BaseEstimator):\n"
+        "    def fit(self, X, y):\n"
+        "        self.classes_ = np.unique(y)\n"
+        "        return self\n"
+        "    def predict(self, X):\n"
+        "        return np.full(len(X), self.classes_[0])\n"
+    )
+    monkeypatch.syspath_prepend(str(module_dir))
+    custom = importlib.import_module("harbor_custom_est")
+    features, target = iris
+    model = custom.AlwaysFirst().fit(features, target)
+    mlflow.sklearn.save_model(
+        model, tmp_path / "m", code_paths=[str(module_dir / "harbor_custom_est.py")]
+    )
+    monkeypatch.delitem(sys.modules, "harbor_custom_est")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(module_dir)])
+    loaded = mlflow.pyfunc.load_model(str(tmp_path / "m"))
+    assert loaded.predict(features[:3]).tolist() == [0, 0, 0]
