@@ -24,7 +24,15 @@ from typing import Any
 from tests.fixtures.servers import free_port, run_server
 
 from benchmarks import bulkload
-from benchmarks.common import machine, mlflow_python, render_table, speedup, write_json
+from benchmarks.common import (
+    Row,
+    latency_row,
+    machine,
+    mlflow_python,
+    render_table,
+    throughput_row,
+    write_json,
+)
 
 FULL = {
     "runs": 100_000,
@@ -34,6 +42,7 @@ FULL = {
     "threads": 8,
     "requests_per_thread": 250,
     "repeat": 15,
+    "search_timeout_s": 300,
 }
 QUICK = {
     "runs": 5_000,
@@ -43,6 +52,7 @@ QUICK = {
     "threads": 8,
     "requests_per_thread": 25,
     "repeat": 5,
+    "search_timeout_s": 120,
 }
 BATCH_SIZE = 1000
 HISTORY_PAGE = 25_000  # what MLflow's client asks for
@@ -80,8 +90,8 @@ class Client:
         self.base = base_url + API
         self.session = requests.Session()
 
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.session.post(self.base + path, json=body, timeout=600)
+    def post(self, path: str, body: dict[str, Any], timeout_s: float = 600) -> dict[str, Any]:
+        response = self.session.post(self.base + path, json=body, timeout=timeout_s)
         if response.status_code != 200:
             raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:500]}")
         result: dict[str, Any] = response.json()
@@ -194,7 +204,12 @@ def bench_concurrent(
     }
 
 
-def bench_search(client: Client, experiment_id: str, repeat: int) -> dict[str, Any]:
+def bench_search(
+    client: Client, experiment_id: str, repeat: int, timeout_s: float
+) -> dict[str, Any]:
+    """p50 of the search; a first answer slower than ``timeout_s`` is reported as cut off."""
+    import requests
+
     body = {
         "experiment_ids": [experiment_id],
         "filter": bulkload.SEARCH_FILTER,
@@ -209,7 +224,12 @@ def bench_search(client: Client, experiment_id: str, repeat: int) -> dict[str, A
         if len(timings) >= bulkload.SEARCH_MIN_REPEAT and time.perf_counter() > budget_end:
             break
         start = time.perf_counter()
-        result = client.post("/runs/search", body)
+        try:
+            result = client.post("/runs/search", body, timeout_s=timeout_s)
+        except requests.Timeout:
+            if timings:
+                break
+            return {"timed_out_after_s": timeout_s}
         timings.append(time.perf_counter() - start)
         page = [run["info"]["run_id"] for run in result.get("runs", [])]
     return {
@@ -275,14 +295,17 @@ def _workloads(
     results["concurrent"] = bench_concurrent(
         url, writes, sizes["threads"], sizes["requests_per_thread"]
     )
+    history_run = client.create_run(client.create_experiment("bench-history"), "history")
+    results["load_history_s"] = bulkload.load_history(db, history_run, sizes["points"])
+    results["get_metric_history"] = bench_history(client, history_run, sizes["points"])
+    # Last, because a slow server can spend minutes on one query over 100k runs.
     searched = client.create_experiment("bench-search")
     results["load_runs_s"] = bulkload.load_runs(
         db, results["impl"], searched, str(workdir / "artifacts"), sizes["runs"]
     )
-    results["search_runs"] = bench_search(client, searched, sizes["repeat"])
-    history_run = client.create_run(client.create_experiment("bench-history"), "history")
-    results["load_history_s"] = bulkload.load_history(db, history_run, sizes["points"])
-    results["get_metric_history"] = bench_history(client, history_run, sizes["points"])
+    results["search_runs"] = bench_search(
+        client, searched, sizes["repeat"], sizes["search_timeout_s"]
+    )
     results["rss_after_mib"] = group_rss_mib(pgid)
 
 
@@ -310,32 +333,37 @@ def measure(impl: str, scratch: Path, sizes: dict[str, int], workers: int | None
 
 def summarize(results: dict[str, dict[str, Any]], sizes: dict[str, int]) -> dict[str, Any]:
     """Side-by-side figures with the speed-up of mlharbor over MLflow."""
-    ours, theirs = results.get("mlharbor"), results.get("mlflow")
-    spec: list[tuple[str, tuple[str, ...], bool]] = [
-        ("server start, fresh db (s)", ("start_s",), False),
-        ("idle RSS (MiB)", ("idle_rss_mib",), False),
-        ("log-metric (req/s)", ("log_metric", "requests_per_s"), True),
-        (f"log-batch x{BATCH_SIZE} (metrics/s)", ("log_batch", "metrics_per_s"), True),
-        (f"log-metric, {sizes['threads']} threads (req/s)", ("concurrent", "requests_per_s"), True),
-        (f"search {sizes['runs']:,} runs p50 (ms)", ("search_runs", "p50_ms"), False),
-        (f"get-history {sizes['points']:,} (s)", ("get_metric_history", "seconds"), False),
+
+    def scalar(label: str, key: str) -> Row:
+        values = {impl: results.get(impl, {}).get(key) for impl in ("mlharbor", "mlflow")}
+        return Row(label, values["mlharbor"], values["mlflow"], higher_is_better=False)
+
+    rows = [
+        scalar("server start, fresh db (s)", "start_s"),
+        scalar("idle RSS (MiB)", "idle_rss_mib"),
+        throughput_row("log-metric (req/s)", results, "log_metric", "requests_per_s"),
+        throughput_row(
+            f"log-batch x{BATCH_SIZE} (metrics/s)", results, "log_batch", "metrics_per_s"
+        ),
+        throughput_row(
+            f"log-metric, {sizes['threads']} threads (req/s)",
+            results,
+            "concurrent",
+            "requests_per_s",
+        ),
+        latency_row(
+            f"search {sizes['runs']:,} runs p50 (ms)", results, "search_runs", "p50_ms", 1000.0
+        ),
+        latency_row(
+            f"get-history {sizes['points']:,} (s)", results, "get_metric_history", "seconds"
+        ),
     ]
-
-    def pick(figures: dict[str, Any] | None, path: tuple[str, ...]) -> float | None:
-        if figures is None:
-            return None
-        value: Any = figures
-        for key in path:
-            value = value[key]
-        return float(value)
-
-    rows = []
-    for label, path, higher in spec:
-        a, b = pick(ours, path), pick(theirs, path)
-        rows.append({"figure": label, "mlharbor": a, "mlflow": b, "speedup": speedup(a, b, higher)})
+    digests = {
+        impl: figures.get("search_runs", {}).get("page_digest") for impl, figures in results.items()
+    }
     same_page = None
-    if ours and theirs:
-        same_page = ours["search_runs"]["page_digest"] == theirs["search_runs"]["page_digest"]
+    if all(digests.get(impl) for impl in ("mlharbor", "mlflow")):
+        same_page = digests["mlharbor"] == digests["mlflow"]
     return {"rows": rows, "search_pages_identical": same_page}
 
 
@@ -365,12 +393,8 @@ def main(argv: list[str] | None = None) -> int:
             results[impl] = measure(impl, Path(scratch), sizes, args.workers)
 
     summary = summarize(results, sizes)
-    print(
-        render_table(
-            "Tracking server over HTTP, SQLite (speed-up > 1: mlharbor better)",
-            [(r["figure"], r["mlharbor"], r["mlflow"], r["speedup"]) for r in summary["rows"]],
-        )
-    )
+    title = "Tracking server over HTTP, SQLite (speed-up > 1: mlharbor better)"
+    print(render_table(title, summary["rows"]))
     if summary["search_pages_identical"] is not None:
         print(f"search pages identical: {summary['search_pages_identical']}")
     path = write_json(
@@ -380,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             "sizes": sizes,
             "workers": args.workers,
             "results": results,
-            "summary": summary,
+            "summary": {**summary, "rows": [row.as_json() for row in summary["rows"]]},
         },
     )
     print(f"wrote {path}")

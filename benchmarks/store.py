@@ -22,20 +22,44 @@ from typing import Any
 
 from benchmarks.common import (
     REPO_ROOT,
+    latency_row,
     machine,
     mlflow_python,
     mlharbor_python,
     render_table,
-    speedup,
+    throughput_row,
     write_json,
 )
 
 FULL = {"runs": 100_000, "points": 1_000_000, "metric_calls": 2000, "batches": 20, "repeat": 15}
 QUICK = {"runs": 5_000, "points": 50_000, "metric_calls": 200, "batches": 3, "repeat": 5}
+BATCH_SIZE = 1000
 
 
-def run_driver(impl: str, python: str, workdir: Path, sizes: dict[str, int]) -> dict[str, Any]:
-    """Run the driver for one implementation and return its JSON figures."""
+def collect(stdout: str, killed_at: float | None) -> dict[str, Any]:
+    """Merge the driver's section lines; a section running when the driver was stopped
+    is recorded as ``{"timed_out_after_s": ...}``."""
+    figures: dict[str, Any] = {}
+    running: dict[str, Any] | None = None
+    for line in stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        if record["section"] == "started":
+            running = record["data"]
+        else:
+            figures[record["section"]] = record["data"]
+            if running is not None and running["name"] == record["section"]:
+                running = None
+    if killed_at is not None and running is not None:
+        figures[running["name"]] = {"timed_out_after_s": killed_at - running["at"]}
+    return figures
+
+
+def run_driver(
+    impl: str, python: str, workdir: Path, sizes: dict[str, int], limit_s: float
+) -> dict[str, Any]:
+    """Run the driver for one implementation, stopping it after ``limit_s`` seconds."""
     cmd = [
         python,
         "-m", "benchmarks.store_driver",
@@ -52,39 +76,51 @@ def run_driver(impl: str, python: str, workdir: Path, sizes: dict[str, int]) -> 
     # The repository root on PYTHONPATH makes ``benchmarks`` importable in MLflow's venv;
     # it holds no ``mlharbor`` package (that lives under src/), so nothing leaks across.
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    result = subprocess.run(
-        cmd, cwd=workdir, env=env, capture_output=True, text=True, check=False, timeout=3600
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"{impl} driver failed ({result.returncode}):\n{result.stderr[-4000:]}")
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    with subprocess.Popen(
+        cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        killed_at = None
+        try:
+            stdout, stderr = process.communicate(timeout=limit_s)
+        except subprocess.TimeoutExpired:
+            killed_at = time.time()
+            process.kill()
+            stdout, stderr = process.communicate()
+            print(f"{impl}: stopped after the {limit_s:.0f}s limit", file=sys.stderr)
+    if killed_at is None and process.returncode != 0:
+        raise SystemExit(f"{impl} driver failed ({process.returncode}):\n{stderr[-4000:]}")
+    figures = collect(stdout, killed_at)
     figures["wall_s"] = time.perf_counter() - started
     return figures
 
 
-def _get(figures: dict[str, Any] | None, section: str, key: str) -> float | None:
-    if figures is None:
-        return None
-    value = figures[section][key]
-    return float(value)
-
-
 def summarize(results: dict[str, dict[str, Any]], sizes: dict[str, int]) -> dict[str, Any]:
     """Side-by-side figures with the speed-up of mlharbor over MLflow."""
-    ours, theirs = results.get("mlharbor"), results.get("mlflow")
-    spec = [
-        ("log_metric (calls/s)", "log_metric", "calls_per_s", True),
-        (f"log_batch x{1000} (metrics/s)", "log_batch", "metrics_per_s", True),
-        (f"search_runs {sizes['runs']:,} runs p50 (ms)", "search_runs", "p50_ms", False),
-        (f"get_metric_history {sizes['points']:,} (s)", "get_metric_history", "seconds", False),
+    rows = [
+        throughput_row("log_metric (calls/s)", results, "log_metric", "calls_per_s"),
+        throughput_row(
+            f"log_batch x{BATCH_SIZE} (metrics/s)", results, "log_batch", "metrics_per_s"
+        ),
+        latency_row(
+            f"search_runs {sizes['runs']:,} runs p50 (ms)",
+            results,
+            "search_runs",
+            "p50_ms",
+            scale=1000.0,
+        ),
+        latency_row(
+            f"get_metric_history {sizes['points']:,} (s)",
+            results,
+            "get_metric_history",
+            "seconds",
+        ),
     ]
-    rows = []
-    for label, section, key, higher in spec:
-        a, b = _get(ours, section, key), _get(theirs, section, key)
-        rows.append({"figure": label, "mlharbor": a, "mlflow": b, "speedup": speedup(a, b, higher)})
+    digests = {
+        impl: figures.get("search_runs", {}).get("page_digest") for impl, figures in results.items()
+    }
     same_page = None
-    if ours and theirs:
-        same_page = ours["search_runs"]["page_digest"] == theirs["search_runs"]["page_digest"]
+    if all(digests.get(impl) for impl in ("mlharbor", "mlflow")):
+        same_page = digests["mlharbor"] == digests["mlflow"]
     return {"rows": rows, "search_pages_identical": same_page}
 
 
@@ -95,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", type=int, help="points in the metric history")
     parser.add_argument(
         "--only", choices=["mlharbor", "mlflow"], help="measure one implementation only"
+    )
+    parser.add_argument(
+        "--limit",
+        type=float,
+        default=1200.0,
+        help="seconds each implementation may take; a section cut off shows as a lower bound",
     )
     args = parser.parse_args(argv)
 
@@ -110,20 +152,21 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="mlharbor-bench-") as scratch:
         for impl, python in impls.items():
-            results[impl] = run_driver(impl, python(), Path(scratch), sizes)
+            results[impl] = run_driver(impl, python(), Path(scratch), sizes, args.limit)
 
     summary = summarize(results, sizes)
-    print(
-        render_table(
-            "Tracking store, SQLite (speed-up > 1: mlharbor faster)",
-            [(r["figure"], r["mlharbor"], r["mlflow"], r["speedup"]) for r in summary["rows"]],
-        )
-    )
+    print(render_table("Tracking store, SQLite (speed-up > 1: mlharbor faster)", summary["rows"]))
     if summary["search_pages_identical"] is not None:
         print(f"search_runs pages identical: {summary['search_pages_identical']}")
     path = write_json(
         "store",
-        {"machine": machine(), "sizes": sizes, "results": results, "summary": summary},
+        {
+            "machine": machine(),
+            "sizes": sizes,
+            "limit_s": args.limit,
+            "results": results,
+            "summary": {**summary, "rows": [row.as_json() for row in summary["rows"]]},
+        },
     )
     print(f"wrote {path}")
     return 0

@@ -139,6 +139,17 @@ def bench_history(impl: Impl, run_id: str, points: int) -> dict[str, Any]:
     return {"points": total, "seconds": elapsed}
 
 
+def emit(section: str, payload: dict[str, Any]) -> None:
+    """Report one finished section at once, so a driver stopped by the time limit still
+    leaves everything it measured before."""
+    print(json.dumps({"section": section, "data": payload}), flush=True)
+
+
+def started(section: str) -> None:
+    """Mark the start of a measured section (the wall-clock time lets the caller bound it)."""
+    emit("started", {"name": section, "at": time.time()})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--impl", choices=["mlharbor", "mlflow"], required=True)
@@ -155,28 +166,32 @@ def main(argv: list[str] | None = None) -> int:
     artifact_root = args.workdir / "artifacts"
     start = time.perf_counter()
     impl = _load(args.impl, db_path, artifact_root)
-    results: dict[str, Any] = {
-        "impl": impl.name,
-        "version": impl.version,
-        "python": sys.version.split()[0],
-        "open_store_s": time.perf_counter() - start,
-    }
-    writes = impl.store.create_experiment("bench-writes")
-    results["log_metric"] = bench_log_metric(impl, writes, args.metric_calls)
-    results["log_batch"] = bench_log_batch(impl, writes, args.batches)
-
-    searched = impl.store.create_experiment("bench-search")
-    results["load_runs_s"] = bulkload.load_runs(
-        db_path, impl.name, searched, str(artifact_root), args.runs
+    emit(
+        "meta",
+        {
+            "impl": impl.name,
+            "version": impl.version,
+            "python": sys.version.split()[0],
+            "open_store_s": time.perf_counter() - start,
+        },
     )
-    results["search_runs"] = bench_search(impl, searched, args.search_repeat)
-    results["search_runs"]["runs"] = args.runs
+    writes = impl.store.create_experiment("bench-writes")
+    started("log_metric")
+    emit("log_metric", bench_log_metric(impl, writes, args.metric_calls))
+    started("log_batch")
+    emit("log_batch", bench_log_batch(impl, writes, args.batches))
 
     history_run = _new_run(impl, impl.store.create_experiment("bench-history"), "history")
-    results["load_history_s"] = bulkload.load_history(db_path, history_run, args.points)
-    results["get_metric_history"] = bench_history(impl, history_run, args.points)
+    emit("load_history", {"seconds": bulkload.load_history(db_path, history_run, args.points)})
+    started("get_metric_history")
+    emit("get_metric_history", bench_history(impl, history_run, args.points))
 
-    print(json.dumps(results))
+    # Last, because a slow store can spend minutes on one query over 100k runs.
+    searched = impl.store.create_experiment("bench-search")
+    loaded = bulkload.load_runs(db_path, impl.name, searched, str(artifact_root), args.runs)
+    emit("load_runs", {"seconds": loaded, "runs": args.runs})
+    started("search_runs")
+    emit("search_runs", bench_search(impl, searched, args.search_repeat))
     return 0
 
 
