@@ -1,0 +1,212 @@
+"""Scoring-server latency and throughput: ``mlharbor models serve`` vs ``mlflow models serve``.
+
+Both servers serve the same model directory (saved once by mlharbor; MLflow 3.17.2 loads it
+unchanged) with one worker each, ``--env-manager local``, one after the other, driven by the same
+client (``requests`` sessions in this process) with the same ``/invocations`` bodies. Two models:
+the iris RandomForest of the seed workflow (100 trees, where prediction itself dominates) and a
+logistic regression (where the server's own overhead dominates). Prints a table and writes
+``.bench/serving.json``.
+
+    python -m benchmarks.serving            # full sizes
+    python -m benchmarks.serving --quick    # small sizes, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.fixtures.servers import free_port, run_server
+
+from benchmarks.common import machine, mlflow_python, render_table, speedup, write_json
+
+FULL = {
+    "single": 500,
+    "warmup": 30,
+    "threads": 8,
+    "per_thread": 100,
+    "batch_rows": 10_000,
+    "batches": 7,
+}
+QUICK = {
+    "single": 60,
+    "warmup": 10,
+    "threads": 8,
+    "per_thread": 15,
+    "batch_rows": 10_000,
+    "batches": 3,
+}
+COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+ROW = [5.1, 3.5, 1.4, 0.2]
+
+
+def save_models(root: Path) -> dict[str, str]:
+    """Train and save the benchmark models; returns name -> model directory."""
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    import mlharbor.sklearn
+
+    features, target = load_iris(return_X_y=True, as_frame=True)
+    features.columns = COLUMNS
+    models = {
+        "iris-rf": RandomForestClassifier(n_estimators=100, random_state=42),
+        "iris-logreg": LogisticRegression(max_iter=500),
+    }
+    paths = {}
+    for name, model in models.items():
+        model.fit(features, target)
+        path = root / name
+        mlharbor.sklearn.save_model(model, str(path))
+        paths[name] = str(path)
+    return paths
+
+
+def batch_body(rows: int) -> dict[str, Any]:
+    import numpy as np
+
+    generator = np.random.default_rng(0)
+    data = generator.uniform([4.3, 2.0, 1.0, 0.1], [7.9, 4.4, 6.9, 2.5], size=(rows, 4))
+    return {"dataframe_split": {"columns": COLUMNS, "data": data.round(2).tolist()}}
+
+
+def _post(session: Any, url: str, body: dict[str, Any]) -> float:
+    start = time.perf_counter()
+    response = session.post(url, json=body, timeout=600)
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code} {response.text[:300]}")
+    return elapsed
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def bench_server(url: str, sizes: dict[str, int], big: dict[str, Any]) -> dict[str, Any]:
+    import requests
+
+    invocations = url + "/invocations"
+    single = {"dataframe_split": {"columns": COLUMNS, "data": [ROW]}}
+    with requests.Session() as session:
+        for _ in range(sizes["warmup"]):
+            _post(session, invocations, single)
+        latencies = [_post(session, invocations, single) for _ in range(sizes["single"])]
+        batch = [_post(session, invocations, big) for _ in range(sizes["batches"])]
+
+    errors: list[str] = []
+
+    def client() -> None:
+        with requests.Session() as own:
+            try:
+                for _ in range(sizes["per_thread"]):
+                    _post(own, invocations, single)
+            except Exception as exc:
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=client) for _ in range(sizes["threads"])]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise RuntimeError(f"concurrent clients failed: {errors[:3]}")
+    return {
+        "single_p50_ms": statistics.median(latencies) * 1000,
+        "single_p95_ms": _percentile(latencies, 0.95) * 1000,
+        "throughput_rps": sizes["threads"] * sizes["per_thread"] / elapsed,
+        "batch_median_ms": statistics.median(batch) * 1000,
+    }
+
+
+def command(impl: str, model_dir: str, port: int) -> tuple[list[str], dict[str, str]]:
+    if impl == "mlharbor":
+        exe = str(Path(sys.executable).with_name("mlharbor"))
+        return [exe, "models", "serve", "-m", model_dir, "--port", str(port)], {}
+    mlflow_bin = Path(mlflow_python()).parent
+    cmd = [
+        str(mlflow_bin / "mlflow"), "models", "serve", "-m", model_dir,
+        "--port", str(port), "--env-manager", "local",
+    ]  # fmt: skip
+    # mlflow starts the ``uvicorn`` found on PATH: its own venv's
+    return cmd, {"PATH": f"{mlflow_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def measure(
+    impl: str, model_dir: str, sizes: dict[str, int], big: dict[str, Any]
+) -> dict[str, Any]:
+    port = free_port()
+    cmd, env = command(impl, model_dir, port)
+    started = time.perf_counter()
+    with run_server(cmd, port, "/ping", env, timeout_s=180) as server:
+        startup = time.perf_counter() - started
+        figures = bench_server(server.url, sizes, big)
+    figures["startup_s"] = startup
+    return figures
+
+
+ROWS = [
+    ("single-row p50 (ms)", "single_p50_ms", False),
+    ("single-row p95 (ms)", "single_p95_ms", False),
+    ("8 clients (req/s)", "throughput_rps", True),
+    ("10k-row batch (ms)", "batch_median_ms", False),
+    ("start to /ping (s)", "startup_s", False),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    parser.add_argument("--only", choices=["mlharbor", "mlflow"], help="measure one side only")
+    args = parser.parse_args(argv)
+    sizes = dict(QUICK if args.quick else FULL)
+    impls = [args.only] if args.only else ["mlharbor", "mlflow"]
+    big = batch_body(sizes["batch_rows"])
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory(prefix="mlharbor-bench-serving-") as scratch:
+        models = save_models(Path(scratch))
+        for model_name, model_dir in models.items():
+            results[model_name] = {impl: measure(impl, model_dir, sizes, big) for impl in impls}
+    summary: dict[str, list[dict[str, Any]]] = {}
+    for model_name, by_impl in results.items():
+        rows = []
+        for label, key, higher in ROWS:
+            ours = by_impl.get("mlharbor", {}).get(key)
+            theirs = by_impl.get("mlflow", {}).get(key)
+            rows.append(
+                {
+                    "figure": label,
+                    "mlharbor": ours,
+                    "mlflow": theirs,
+                    "speedup": speedup(ours, theirs, higher),
+                }
+            )
+        summary[model_name] = rows
+        print(
+            render_table(
+                f"Scoring server, {model_name} (speed-up > 1: mlharbor better)",
+                [(r["figure"], r["mlharbor"], r["mlflow"], r["speedup"]) for r in rows],
+            )
+        )
+        print()
+    path = write_json(
+        "serving",
+        {"machine": machine(), "sizes": sizes, "results": results, "summary": summary},
+    )
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
