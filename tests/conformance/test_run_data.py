@@ -294,3 +294,19 @@ def test_writes_to_finished_run_allowed(tracking_store: TrackingStore) -> None:
 def test_writes_to_unknown_run(tracking_store: TrackingStore) -> None:
     with raises_code("RESOURCE_DOES_NOT_EXIST"):
         tracking_store.log_metric("0123456789abcdef0123456789abcdef", Metric("m", 1.0, 1, 0))
+
+
+def test_failure_found_while_writing_rolls_back_the_batch(tracking_store: TrackingStore) -> None:
+    # A run name longer than the run-name column is only caught when the tags are written,
+    # after the params and metrics of the same batch: the transaction must undo them.
+    run_id = _new_run(tracking_store)
+    name_before = tracking_store.get_run(run_id).info.run_name
+    with raises_code("INVALID_PARAMETER_VALUE", "'run_name' exceeds the maximum length of 250"):
+        tracking_store.log_batch(
+            run_id,
+            metrics=[Metric("m", 1.0, 1, 0)],
+            params=[Param("p", "1")],
+            tags=[RunTag("mlflow.runName", "n" * 300)],
+        )
+    _assert_untouched(tracking_store, run_id)
+    assert tracking_store.get_run(run_id).info.run_name == name_before
