@@ -52,11 +52,17 @@ def test_seed_002_random_forest(autologging: None) -> None:
     artifacts = {f.path for f in client.list_artifacts(run.info.run_id)}
     assert artifacts == {"estimator.html", "training_confusion_matrix.png", "metric_info.json"}
     assert data.metrics["RandomForestClassifier_score_x_test"] == test_accuracy
+    inputs = client.get_run(run.info.run_id).inputs.dataset_inputs
+    assert len(inputs) == 1
+    assert inputs[0].dataset.name == "dataset"
+    assert [(t.key, t.value) for t in inputs[0].tags] == [("mlflow.data.context", "train")]
     outputs = client.get_run(run.info.run_id).outputs.model_outputs
     assert len(outputs) == 1
     logged = client.get_logged_model(outputs[0].model_id)
     assert logged.name == "model"
     assert {m.key for m in logged.metrics} == set(data.metrics)
+    training = {(m.dataset_name, m.dataset_digest) for m in logged.metrics if "training" in m.key}
+    assert training == {("dataset", inputs[0].dataset.digest)}
     info = client.download_artifacts(run.info.run_id, "metric_info.json")
     assert json.loads(Path(info).read_text()) == {
         "RandomForestClassifier_score_x_test": "RandomForestClassifier.score(X=x_test, y=y_test)"

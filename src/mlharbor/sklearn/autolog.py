@@ -57,6 +57,8 @@ def autolog(
         log_input_examples: also save the first rows of the training data as input example.
         log_model_signatures: infer and store the model signature from the training data.
         log_models: log the fitted estimator as a logged model named ``model``.
+        log_datasets: link the training data to the run as dataset ``dataset`` (context
+            ``train``); training metrics then carry its name and digest.
         silent: suppress autologging warnings.
         serialization_format: format of the logged model (see :func:`save_model`).
         registered_model_name: also register each logged model under this name.
@@ -65,8 +67,8 @@ def autolog(
         log_post_training_metrics: log ``<Estimator>_score_<X variable>`` when ``score`` is
             called on an autologged estimator (plus ``metric_info.json`` describing the call).
 
-    ``log_datasets``, ``exclusive``, ``disable_for_unsupported_versions``, ``max_tuning_runs``
-    and ``pos_label`` are accepted for MLflow compatibility.
+    ``exclusive``, ``disable_for_unsupported_versions``, ``max_tuning_runs`` and ``pos_label``
+    are accepted for MLflow compatibility.
     """
     with _lock:
         if disable:
@@ -77,6 +79,7 @@ def autolog(
             log_input_examples=log_input_examples,
             log_model_signatures=log_model_signatures,
             log_models=log_models,
+            log_datasets=log_datasets,
             log_post_training_metrics=log_post_training_metrics,
             silent=silent,
             serialization_format=serialization_format,
@@ -286,14 +289,43 @@ def _log_training_results(
         metrics = _training_metrics(estimator, features, target)
     except Exception as exc:
         _warn("Autologging of training metrics failed", exc)
+    dataset_name = dataset_digest = None
+    if _config.get("log_datasets"):
+        dataset_name, dataset_digest = _log_dataset(client, run_id, features, target)
     now = int(time.time() * 1000)
     if metrics:
         client.log_batch(
             run_id,
-            metrics=[Metric(k, v, now, 0, model_id=model_id) for k, v in metrics.items()],
+            metrics=[
+                Metric(k, v, now, 0, dataset_name, dataset_digest, model_id=model_id)
+                for k, v in metrics.items()
+            ],
         )
     _fitted[estimator] = (run_id, model_id)
     _log_artifacts(client, run_id, estimator, features, target)
+
+
+def _log_dataset(
+    client: Any, run_id: str, features: Any, target: Any
+) -> tuple[str | None, str | None]:
+    """Link the training data to the run (context ``train``); returns its name and digest."""
+    from mlharbor.entities import DatasetInput, InputTag
+
+    try:
+        import pandas as pd
+
+        from mlharbor import data
+
+        if isinstance(features, pd.DataFrame):
+            dataset: Any = data.from_pandas(features, name="dataset")
+        else:
+            dataset = data.from_numpy(features, targets=target, name="dataset")
+        context = (InputTag("mlflow.data.context", "train"),)
+        client.log_inputs(run_id, datasets=[DatasetInput(dataset._to_mlflow_entity(), context)])
+        return str(dataset.name), str(dataset.digest)
+    except Exception as exc:
+        _warn("Autologging of the training dataset failed", exc)
+        return None, None
 
 
 def _log_model(estimator: Any, features: Any, run_id: str) -> str | None:
