@@ -138,3 +138,26 @@ def test_racing_different_param_values_leave_one_winner(postgres_url: str) -> No
             assert params[key] == winners[0]
     finally:
         dispose_engine(postgres_url)
+
+
+def test_forked_child_writes_through_its_own_connections(tmp_path: Path) -> None:
+    import multiprocessing
+
+    uri = f"sqlite:///{tmp_path / 'forked.db'}"
+    store = SqlTrackingStore(uri, "/artifacts")
+    run_id = store.create_run("0", "u", None, [], None).info.run_id
+    store.get_run(run_id)  # the parent now holds pooled connections
+
+    def child() -> None:
+        from mlharbor.entities import Metric
+
+        store.log_metric(run_id, Metric("from-child", 1.0, 1, 0))
+
+    try:
+        process = multiprocessing.get_context("fork").Process(target=child)
+        process.start()
+        process.join(timeout=120)
+        assert process.exitcode == 0
+        assert store.get_run(run_id).data.metrics == {"from-child": 1.0}
+    finally:
+        dispose_engine(uri)

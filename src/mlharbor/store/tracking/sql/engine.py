@@ -12,6 +12,7 @@ PostgreSQL: ``postgresql://`` maps to the psycopg 3 driver.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,6 +96,20 @@ def dispose_engine(db_uri: str) -> None:
     if engine is not None:
         _WRITE_LOCKS.pop(id(engine), None)
         engine.dispose()
+
+
+def _reset_after_fork() -> None:
+    """In a forked child: drop the parent's pooled connections and any lock held at fork time."""
+    global _ENGINES_LOCK
+    _ENGINES_LOCK = threading.Lock()
+    for engine in _ENGINES.values():
+        # close=False: the sockets and file handles still belong to the parent.
+        engine.dispose(close=False)
+        if id(engine) in _WRITE_LOCKS:
+            _WRITE_LOCKS[id(engine)] = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _create_engine(url: str) -> Engine:
