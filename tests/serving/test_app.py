@@ -14,7 +14,7 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from tests.serving.conftest import load_transcript
+from tests.serving.conftest import IRIS_COLUMNS, load_transcript
 
 # MLflow answers a request without Content-Type with a bare 500 (a bug); mlharbor says 415.
 # A null feature is the estimator's business: the recording's forest rejected NaN, the installed
@@ -198,3 +198,32 @@ def test_params_reach_a_model_with_a_params_schema(tmp_path: Any) -> None:
         )
     assert default.json() == {"predictions": [0.0]}
     assert lowered.json() == {"predictions": [1.0]}
+
+
+def test_head_ping_has_no_body(iris_client: TestClient) -> None:
+    response = iris_client.head("/ping")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_parquet_input(iris_client: TestClient) -> None:
+    import importlib.util
+
+    import pandas as pd
+
+    frame = pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=IRIS_COLUMNS)
+    headers = {"content-type": "application/vnd.apache.parquet"}
+    if (
+        importlib.util.find_spec("pyarrow") is None
+        and importlib.util.find_spec("fastparquet") is None
+    ):
+        response = iris_client.post("/invocations", content=b"PAR1", headers=headers)
+        assert response.status_code == 400
+        assert response.json()["message"].startswith("Failed to parse input as a Pandas DataFrame")
+        return
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    response = iris_client.post("/invocations", content=buffer.getvalue(), headers=headers)
+    assert response.json() == {"predictions": [0]}
