@@ -145,7 +145,9 @@ export function parseMlmodel(text) {
   const flavors = [];
   const signature = {};
   let section = null;
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     const top = line.match(/^([A-Za-z_]+):/);
     if (top) { section = top[1]; continue; }
     const sub = line.match(/^ {2}([A-Za-z_]+):\s*(.*)$/);
@@ -153,6 +155,10 @@ export function parseMlmodel(text) {
     if (section === "flavors") flavors.push(sub[1]);
     if (section === "signature" && sub[2] && sub[2] !== "null") {
       let value = sub[2].trim();
+      // A long quoted scalar continues on deeper-indented lines, folded with single spaces.
+      while (value.startsWith("'") && !/[^']'$|^''$/.test(value.replace(/''/g, "")) && /^ {4,}/.test(lines[i + 1] || "")) {
+        value += " " + lines[++i].trim();
+      }
       if (value.startsWith("'") && value.endsWith("'")) value = value.slice(1, -1).replace(/''/g, "'");
       try { signature[sub[1]] = JSON.parse(value); } catch { signature[sub[1]] = value; }
     }

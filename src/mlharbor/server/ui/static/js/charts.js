@@ -77,7 +77,7 @@ export function parallelOptions(dimensions, runNames) {
     parallelAxis: dimensions.map((d, dim) => d.numeric
       ? { dim, name: d.name, type: "value", scale: true }
       : { dim, name: d.name, type: "category", data: [...new Set(d.values.map((v) => (v === undefined ? "" : String(v))))] }),
-    parallel: { left: 60, right: 80, top: 60, bottom: 30, parallelAxisDefault: { nameTextStyle: { fontSize: 11 }, nameRotate: 20 } },
+    parallel: { left: 60, right: 80, top: 90, bottom: 30, parallelAxisDefault: { nameTextStyle: { fontSize: 11 }, nameRotate: 20 } },
     tooltip: { formatter: (p) => escapeText(p.seriesName) },
     series: runNames.map((name, i) => ({
       name, type: "parallel", lineStyle: { width: 2, opacity: 0.8 },

@@ -28,7 +28,7 @@ export async function renderCompare(view, _params, query, isCurrent) {
     h("h2", {}, "Parallel coordinates"), parallel,
     h("h2", {}, "Scatter plot"), scatter);
 
-  renderOverlay(overlay, runs, names, [...metrics.keys()]);
+  renderOverlay(overlay, runs, names, metricKeysByHistory(runs));
   renderParallel(parallel, names, params, metrics);
   renderScatter(scatter, names, params, metrics);
 }
@@ -58,6 +58,15 @@ function sideBySide(id, runs, names, values, format) {
         vals.map((v) => h("td", { class: "num" }, v === undefined ? "-" : format(v))));
     })));
   return h("div", {}, h("label", { class: "muted" }, onlyDiff, " Show only differences"), h("div", { class: "table-wrap" }, table));
+}
+
+/** Metric keys, those logged over the most steps first: they make the most telling chart. */
+function metricKeysByHistory(runs) {
+  const lastStep = new Map();
+  for (const run of runs) {
+    for (const m of run.data.metrics || []) lastStep.set(m.key, Math.max(lastStep.get(m.key) ?? 0, Number(m.step || 0)));
+  }
+  return [...lastStep.keys()].sort((a, b) => lastStep.get(b) - lastStep.get(a) || a.localeCompare(b));
 }
 
 function renderOverlay(container, runs, names, keys) {

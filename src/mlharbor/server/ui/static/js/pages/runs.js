@@ -165,6 +165,8 @@ export async function renderRuns(view, params, query, isCurrent) {
     } catch (err) {
       if (!isCurrent()) return;
       mount(searchError, errorLine(err));
+      prev.disabled = true;
+      next.disabled = true;
       state.runs = [];
       renderTable();
       return;

@@ -1,0 +1,243 @@
+"""The UI's pages, driven by clicking in Chromium against a live server holding the iris
+workflow: experiments, the runs table, a run with its charts and artifacts, comparison, and
+registering a model with an alias."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.workflow import IrisWorkflow
+from tests.fixtures.servers import RunningServer
+
+ECHARTS_OPTION = "el => echarts.getInstanceByDom(el).getOption()"
+
+
+def _api_get(server: RunningServer, path: str, **query: str) -> Any:
+    url = f"{server.url}/api/2.0/mlflow/{path}?{urllib.parse.urlencode(query)}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def _submit_dialog(page: Any, **values: str) -> None:
+    dialog = page.locator("dialog[open]")
+    for name, value in values.items():
+        dialog.locator(f"[name={name}]").fill(value)
+    dialog.locator("button[value=ok]").click()
+
+
+def _run_rows(page: Any) -> Any:
+    return page.locator("#runs-table tbody tr[data-run-id]")
+
+
+def test_experiment_create_rename_delete_restore(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    page.goto(ui_server.url + "/")
+    page.get_by_role("button", name="Create experiment").click()
+    _submit_dialog(page, name="ui-created")
+    page.wait_for_url(re.compile(r"#/experiments/\d+$"))
+    expect(page.locator("h1")).to_have_text("ui-created")
+    experiment_id = page.url.rsplit("/", 1)[1]
+
+    page.get_by_role("link", name="Experiments").first.click()
+    row = page.locator(f"tr[data-experiment-id='{experiment_id}']")
+    row.get_by_role("button", name="Rename").click()
+    _submit_dialog(page, new_name="ui-renamed")
+    row = page.locator(f"tr[data-experiment-id='{experiment_id}']")
+    expect(row.get_by_role("link")).to_have_text("ui-renamed")
+    screenshot(page, "experiments")
+
+    row.get_by_role("button", name="Delete").click()
+    page.wait_for_selector(f"tr[data-experiment-id='{experiment_id}']", state="detached")
+    page.get_by_label("Lifecycle").select_option("DELETED_ONLY")
+    page.locator(f"tr[data-experiment-id='{experiment_id}']").get_by_role(
+        "button", name="Restore"
+    ).click()
+    page.wait_for_selector(f"tr[data-experiment-id='{experiment_id}']", state="detached")
+    got = _api_get(ui_server, "experiments/get", experiment_id=experiment_id)
+    assert got["experiment"]["lifecycle_stage"] == "active"
+    assert got["experiment"]["name"] == "ui-renamed"
+
+
+def test_runs_table_filters_sorts_and_shows_server_errors(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    page.goto(f"{ui_server.url}/#/experiments/{iris.experiment_id}")
+    expect(_run_rows(page)).to_have_count(4)
+
+    page.fill("#run-filter", "params.C = '1.0' and metrics.accuracy > 0.9")
+    page.press("#run-filter", "Enter")
+    page.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 1")
+    assert _run_rows(page).get_by_role("link").inner_text() == "logreg-C1.0"
+
+    page.fill("#run-filter", "params.C ==")
+    page.press("#run-filter", "Enter")
+    error = page.locator("#search-error .error")
+    error.wait_for()
+    assert "Invalid clause(s) in filter string" in error.inner_text()
+
+    page.get_by_role("button", name="Clear").click()
+    page.locator("th[data-column='m:loss']").click()
+    page.wait_for_url(re.compile(r"order=metrics.*loss.*DESC"))
+    page.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 4")
+    page.locator("th[data-column='m:loss']").click()
+    page.wait_for_url(re.compile(r"order=metrics.*loss.*ASC"))
+    page.wait_for_selector("th[data-column='m:loss'].sorted.asc")
+    names = _run_rows(page).locator("td:nth-child(2)").all_inner_texts()
+    # Ascending loss: the strongest regularisation last; the run without loss sorts at the end.
+    assert names[:3] == ["logreg-C10.0", "logreg-C1.0", "logreg-C0.1"]
+    screenshot(page, "runs-table")
+
+
+def test_columns_are_chosen_by_the_user(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    page.goto(f"{ui_server.url}/#/experiments/{iris.experiment_id}")
+    _run_rows(page).first.wait_for()
+    assert page.locator("th[data-column='t:team']").count() == 0
+    page.click("#columns-button")
+    page.locator(".columns-panel input[data-column='t:team']").check()
+    page.locator(".columns-panel input[data-column='p:solver']").uncheck()
+    assert page.locator("th[data-column='t:team']").count() == 1
+    assert page.locator("th[data-column='p:solver']").count() == 0
+    page.reload()
+    page.locator("th[data-column='t:team']").wait_for()
+
+
+def test_run_page_overview_chart_and_tag_edit(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    page.goto(f"{ui_server.url}/#/experiments/{iris.experiment_id}")
+    page.get_by_role("link", name="logreg-C0.1").click()
+    page.locator("#run-title").wait_for()
+    overview = page.locator("#run-overview").inner_text()
+    assert iris.run_ids["logreg-C0.1"] in overview
+    assert "FINISHED" in overview
+    assert page.locator("#params-table").get_by_text("lbfgs").count() == 1
+    page.locator("#logged-models-table").get_by_text(iris.model_ids["logreg-C0.1"]).wait_for()
+
+    page.click("#add-tag")
+    _submit_dialog(page, key="reviewed", value="yes")
+    page.locator("tr[data-tag='reviewed']").wait_for()
+    tags = _api_get(ui_server, "runs/get", run_id=iris.run_ids["logreg-C0.1"])["run"]["data"]
+    assert {"key": "reviewed", "value": "yes"} in tags["tags"]
+    screenshot(page, "run-overview")
+
+    page.get_by_role("button", name="Metric charts").click()
+    chart = page.locator("[data-metric='loss'][data-points='10']")
+    chart.wait_for()
+    option = chart.evaluate(ECHARTS_OPTION)
+    assert len(option["series"][0]["data"]) == 10
+    assert option["yAxis"][0]["type"] == "value"
+    page.get_by_label("Log scale").check()
+    assert chart.evaluate(ECHARTS_OPTION)["yAxis"][0]["type"] == "log"
+    raw_last = option["series"][0]["data"][-1][1]
+    page.get_by_label("Smoothing").fill("0.9")
+    smoothed = chart.evaluate(ECHARTS_OPTION)["series"][0]["data"]
+    # The loss falls, so its moving average lags above the last raw value.
+    assert smoothed[-1][1] > raw_last
+    page.get_by_label("X axis").select_option("relative")
+    assert chart.evaluate(ECHARTS_OPTION)["xAxis"][0]["name"] == "seconds since first point"
+    screenshot(page, "run-charts")
+
+
+def test_artifact_previews(page: Any, ui_server: RunningServer, iris: IrisWorkflow) -> None:
+    run_id = iris.run_ids["logreg-C1.0"]
+    page.goto(f"{ui_server.url}/#/runs/{run_id}")
+    page.get_by_role("button", name="Artifacts").click()
+    page.click("#artifact-tree [data-path='plots']")
+    page.click("#artifact-tree [data-path='plots/confusion.png']")
+    image = page.locator("#artifact-preview img")
+    image.wait_for()
+    page.wait_for_function("document.querySelector('#artifact-preview img').naturalWidth > 0")
+    assert image.evaluate("img => img.naturalWidth") == 400
+    screenshot(page, "artifact-image")
+
+    page.click("#artifact-tree [data-path='data']")
+    page.click("#artifact-tree [data-path='data/sample.csv']")
+    table = page.locator("#artifact-preview table.csv")
+    table.wait_for()
+    assert table.locator("th").all_inner_texts()[0] == "sepal length (cm)"
+    assert table.locator("tbody tr").count() == 20
+
+    page.click("#artifact-tree [data-path='report.json']")
+    page.locator("#artifact-preview pre").wait_for()
+    assert json.loads(page.locator("#artifact-preview pre").inner_text())["C"] == 1.0
+    download = page.locator("#artifact-preview a[download]").get_attribute("href")
+    assert download is not None
+    with urllib.request.urlopen(f"{ui_server.url}/{download}", timeout=10) as response:
+        assert json.load(response)["classes"] == [0, 1, 2]
+
+    page.goto(f"{ui_server.url}/#/runs/{run_id}")
+    page.locator("#logged-models-table").get_by_role("button", name="Files").click()
+    page.click("#artifact-tree [data-path='MLmodel']")
+    page.locator("#artifact-preview .pill").first.wait_for()
+    preview = page.locator("#artifact-preview").inner_text()
+    assert "sklearn" in preview
+    assert "sepal length (cm)" in preview
+
+
+def test_compare_two_runs(page: Any, ui_server: RunningServer, iris: IrisWorkflow) -> None:
+    page.goto(f"{ui_server.url}/#/experiments/{iris.experiment_id}")
+    for name in ("logreg-C0.1", "logreg-C10.0"):
+        row = page.locator(f"tr[data-run-id='{iris.run_ids[name]}']")
+        row.get_by_label("Select run").check()
+    page.click("#compare-runs")
+    page.wait_for_url(re.compile(r"#/compare\?"))
+    parallel = page.locator("#parallel-chart")
+    parallel.wait_for()
+    option = parallel.evaluate(ECHARTS_OPTION)
+    assert [s["name"] for s in option["series"]] == ["logreg-C0.1", "logreg-C10.0"]
+    axes = [axis["name"] for axis in option["parallelAxis"]]
+    assert "param: C" in axes
+    assert "metric: loss" in axes
+    assert "param: solver" not in axes
+    assert page.locator("#compare-params tr.diff[data-key='C']").count() == 1
+    assert page.locator("#compare-params tr.diff[data-key='solver']").count() == 0
+    page.wait_for_function(
+        "echarts.getInstanceByDom(document.querySelector('#overlay-chart'))"
+        ".getOption().series.every(s => s.data.length === 10)"
+    )
+    scatter = page.locator("#scatter-chart").evaluate(ECHARTS_OPTION)
+    assert len(scatter["series"][0]["data"]) == 2
+    screenshot(page, "compare")
+
+
+def test_register_model_set_alias_and_stage(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    run_id = iris.run_ids["logreg-C10.0"]
+    page.goto(f"{ui_server.url}/#/runs/{run_id}")
+    page.locator("#logged-models-table .register-logged-model").click()
+    _submit_dialog(page, name="iris-classifier")
+    page.wait_for_url(re.compile(r"#/models/iris-classifier/versions/1$"))
+    assert page.locator("#source-run").inner_text() == run_id
+    page.locator(".signature").first.wait_for()
+    assert page.locator(".signature").first.get_by_text("petal width (cm)").count() == 1
+
+    page.click("#add-alias")
+    _submit_dialog(page, alias="champion")
+    page.locator("[data-alias='champion']").wait_for()
+    page.locator("#stage-select").select_option("Staging")
+    page.click("#transition")
+    page.locator("#version-overview").get_by_text("Staging").wait_for()
+    screenshot(page, "model-version")
+
+    alias = _api_get(ui_server, "registered-models/alias", name="iris-classifier", alias="champion")
+    assert alias["model_version"]["version"] == "1"
+    assert alias["model_version"]["current_stage"] == "Staging"
+    assert alias["model_version"]["model_id"] == iris.model_ids["logreg-C10.0"]
+
+    page.get_by_role("link", name="Models", exact=True).click()
+    page.fill("input[type=search]", "classif")
+    page.press("input[type=search]", "Enter")
+    page.locator("#models-table").get_by_role("link", name="iris-classifier").click()
+    page.locator("tr[data-version='1']").get_by_text("@champion").wait_for()
+    screenshot(page, "model")
