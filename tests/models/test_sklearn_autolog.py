@@ -110,3 +110,56 @@ def test_disable_restores_plain_fit(workdir: Path) -> None:
     assert RandomForestClassifier.fit is original
     RandomForestClassifier(n_estimators=2).fit([[0.0], [1.0]], [0, 1])
     assert mlflow.last_active_run() is None
+
+
+_FITS = """
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import Ridge
+def fits():
+    x, y = load_iris(return_X_y=True)
+    with mlflow.start_run() as classifier_run:
+        RandomForestClassifier(n_estimators=10, max_depth=3, random_state=0).fit(x, y)
+    x, y = load_diabetes(return_X_y=True)
+    with mlflow.start_run() as regressor_run:
+        Ridge(alpha=0.5).fit(x, y, sample_weight=[1.0 + i % 3 for i in range(len(y))])
+    return [classifier_run.info.run_id, regressor_run.info.run_id]
+"""
+
+_SUMMARY = """
+def summary(client, run_id):
+    data = client.get_run(run_id).data
+    return {
+        "params": dict(data.params),
+        "metrics": dict(data.metrics),
+        "tags": {k: v for k, v in data.tags.items() if k.startswith("estimator_")},
+    }
+"""
+
+
+@pytest.mark.interop
+def test_autolog_matches_mlflow(autologging: None, mlflow_python: str, workdir: Path) -> None:
+    import subprocess
+
+    script = (
+        "import json, warnings\nwarnings.simplefilter('ignore')\nimport mlflow\n"
+        "mlflow.set_tracking_uri('sqlite:///reference.db')\n"
+        + _FITS
+        + _SUMMARY
+        + "mlflow.sklearn.autolog()\nclient = mlflow.MlflowClient()\n"
+        + "print(json.dumps([summary(client, r) for r in fits()]))\n"
+    )
+    result = subprocess.run(
+        [mlflow_python, "-c", script], capture_output=True, text=True, timeout=300, cwd=workdir
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    theirs = json.loads(result.stdout.strip().splitlines()[-1])
+    namespace: dict[str, object] = {"mlflow": mlflow}
+    exec(_FITS + _SUMMARY, namespace)
+    run_ids = namespace["fits"]()  # type: ignore[operator]
+    summary = namespace["summary"]
+    ours = [summary(MlharborClient(), r) for r in run_ids]  # type: ignore[operator]
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert mine["params"] == reference["params"]
+        assert mine["tags"] == reference["tags"]
+        assert mine["metrics"] == pytest.approx(reference["metrics"], rel=1e-9)

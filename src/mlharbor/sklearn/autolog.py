@@ -67,8 +67,10 @@ def autolog(
         log_post_training_metrics: log ``<Estimator>_score_<X variable>`` when ``score`` is
             called on an autologged estimator (plus ``metric_info.json`` describing the call).
 
-    ``exclusive``, ``disable_for_unsupported_versions``, ``max_tuning_runs`` and ``pos_label``
-    are accepted for MLflow compatibility.
+        pos_label: positive class for binary precision/recall/F1 (weighted averages when None).
+
+    ``exclusive``, ``disable_for_unsupported_versions`` and ``max_tuning_runs`` are accepted
+    for MLflow compatibility.
     """
     with _lock:
         if disable:
@@ -80,6 +82,7 @@ def autolog(
             log_model_signatures=log_model_signatures,
             log_models=log_models,
             log_datasets=log_datasets,
+            pos_label=pos_label,
             log_post_training_metrics=log_post_training_metrics,
             silent=silent,
             serialization_format=serialization_format,
@@ -208,7 +211,8 @@ def _fit_and_log(fit: Any, estimator: Any, args: tuple[Any, ...], kwargs: dict[s
     try:
         features = args[0] if args else kwargs.get("X")
         target = args[1] if len(args) > 1 else kwargs.get("y")
-        _log_training_results(client, run_id, estimator, features, target)
+        weights = args[2] if len(args) > 2 else kwargs.get("sample_weight")
+        _log_training_results(client, run_id, estimator, features, target, weights)
     except Exception as exc:
         _warn("Autologging of the fitted estimator failed", exc)
     finally:
@@ -236,7 +240,9 @@ def _log_params_and_tags(client: Any, run_id: str, estimator: Any) -> None:
         _warn("Autologging of parameters failed", exc)
 
 
-def _training_metrics(estimator: Any, features: Any, target: Any) -> dict[str, float]:
+def _training_metrics(estimator: Any, features: Any, target: Any, weights: Any) -> dict[str, float]:
+    """MLflow's ``training_*`` metrics: weighted averages (``binary`` with a ``pos_label``),
+    one-vs-one weighted ROC AUC for multiclass, the fit's ``sample_weight`` throughout."""
     import numpy as np
     from sklearn import metrics as skm
     from sklearn.base import is_classifier, is_regressor
@@ -246,38 +252,42 @@ def _training_metrics(estimator: Any, features: Any, target: Any) -> dict[str, f
         return out
     predicted = estimator.predict(features)
     if is_classifier(estimator):
-        out["training_precision_score"] = skm.precision_score(
-            target, predicted, average="weighted", zero_division=0
+        pos_label = _config.get("pos_label")
+        averaging: dict[str, Any] = {
+            "average": "weighted" if pos_label is None else "binary",
+            "sample_weight": weights,
+            "zero_division": 0,
+        }
+        if pos_label is not None:
+            averaging["pos_label"] = pos_label
+        out["training_precision_score"] = skm.precision_score(target, predicted, **averaging)
+        out["training_recall_score"] = skm.recall_score(target, predicted, **averaging)
+        out["training_f1_score"] = skm.f1_score(target, predicted, **averaging)
+        out["training_accuracy_score"] = skm.accuracy_score(
+            target, predicted, sample_weight=weights
         )
-        out["training_recall_score"] = skm.recall_score(
-            target, predicted, average="weighted", zero_division=0
-        )
-        out["training_f1_score"] = skm.f1_score(
-            target, predicted, average="weighted", zero_division=0
-        )
-        out["training_accuracy_score"] = skm.accuracy_score(target, predicted)
         if hasattr(estimator, "predict_proba"):
             proba = estimator.predict_proba(features)
-            out["training_log_loss"] = skm.log_loss(target, proba, labels=estimator.classes_)
-            if proba.shape[1] == 2:
-                out["training_roc_auc"] = skm.roc_auc_score(target, proba[:, 1])
-            else:
-                out["training_roc_auc"] = skm.roc_auc_score(
-                    target, proba, multi_class="ovr", average="weighted"
-                )
+            out["training_log_loss"] = skm.log_loss(target, proba, sample_weight=weights)
+            scores = proba[:, 1] if proba.shape[1] == 2 else proba
+            out["training_roc_auc"] = skm.roc_auc_score(
+                target, scores, average="weighted", sample_weight=weights, multi_class="ovo"
+            )
     elif is_regressor(estimator):
-        mse = skm.mean_squared_error(target, predicted)
+        mse = skm.mean_squared_error(target, predicted, sample_weight=weights)
         out["training_mean_squared_error"] = mse
         out["training_root_mean_squared_error"] = float(np.sqrt(mse))
-        out["training_mean_absolute_error"] = skm.mean_absolute_error(target, predicted)
-        out["training_r2_score"] = skm.r2_score(target, predicted)
+        out["training_mean_absolute_error"] = skm.mean_absolute_error(
+            target, predicted, sample_weight=weights
+        )
+        out["training_r2_score"] = skm.r2_score(target, predicted, sample_weight=weights)
     if hasattr(estimator, "score"):
-        out["training_score"] = estimator.score(features, target)
+        out["training_score"] = estimator.score(features, target, sample_weight=weights)
     return {k: float(v) for k, v in out.items()}
 
 
 def _log_training_results(
-    client: Any, run_id: str, estimator: Any, features: Any, target: Any
+    client: Any, run_id: str, estimator: Any, features: Any, target: Any, weights: Any
 ) -> None:
     from mlharbor.entities import Metric
 
@@ -286,7 +296,7 @@ def _log_training_results(
         model_id = _log_model(estimator, features, run_id)
     metrics = {}
     try:
-        metrics = _training_metrics(estimator, features, target)
+        metrics = _training_metrics(estimator, features, target, weights)
     except Exception as exc:
         _warn("Autologging of training metrics failed", exc)
     dataset_name = dataset_digest = None
