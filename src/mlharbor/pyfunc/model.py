@@ -53,7 +53,7 @@ class _PythonModelWrapper:
 
 
 def _copy_artifacts(artifacts: dict[str, str], model_dir: str) -> dict[str, dict[str, str]]:
-    """Copy each artifact below ``artifacts/<name>/`` and return the flavor's artifact table."""
+    """Copy each artifact into ``artifacts/`` and return the flavor's artifact table."""
     from mlharbor.models.uri import download_model
 
     table: dict[str, dict[str, str]] = {}
