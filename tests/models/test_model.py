@@ -163,3 +163,49 @@ def test_conda_env_pip_section_becomes_the_requirements(tmp_path: Path) -> None:
     ]
     with pytest.raises(InvalidParameterValue, match="Only one of `conda_env`"):
         resolve_requirements([], pip_requirements=["a"], conda_env={"dependencies": []})
+
+
+_EXAMPLES = """
+import numpy as np, pandas as pd
+examples = {
+    "frame": pd.DataFrame({"a": [1.0, float("nan")], "s": ["x", "y"], "b": [True, False],
+                           "d": pd.to_datetime(["2020-01-01", "2020-01-02"])}),
+    "ndarray": np.arange(6, dtype="float64").reshape(3, 2),
+    "dict_of_arrays": {"x": np.array([[1.0, 2.0]])},
+    "dict": {"a": [1, 2], "b": ["x", "y"]},
+    "strings": ["hi", "yo"],
+    "scalar": "hello",
+    "with_params": ({"text": ["hi"]}, {"temperature": 0.5, "k": [3]}),
+}
+"""
+
+
+@pytest.mark.interop
+def test_example_files_match_mlflow(tmp_path: Path, mlflow_python: str) -> None:
+    import subprocess
+
+    script = (
+        _EXAMPLES
+        + "import json, os, sys, tempfile\nfrom mlflow.models.utils import _Example\nout = {}\n"
+        + "for key, value in examples.items():\n"
+        + "    d = tempfile.mkdtemp(); e = _Example(value); e.save(d)\n"
+        + "    out[key] = [e.info, open(os.path.join(d, 'input_example.json')).read(),\n"
+        + "                open(os.path.join(d, 'serving_input_example.json')).read()]\n"
+        + "print(json.dumps(out))\n"
+    )
+    result = subprocess.run(
+        [mlflow_python, "-c", script], capture_output=True, text=True, timeout=240, check=True
+    )
+    theirs = json.loads(result.stdout.strip().splitlines()[-1])
+    namespace: dict[str, object] = {}
+    exec(_EXAMPLES, namespace)
+    examples = namespace["examples"]
+    assert isinstance(examples, dict)
+    for key, value in examples.items():
+        target = tmp_path / key
+        target.mkdir()
+        info = save_input_example(str(target), value)
+        reference_info, reference_example, reference_serving = theirs[key]
+        assert info == reference_info, key
+        assert (target / "input_example.json").read_text() == reference_example, key
+        assert (target / "serving_input_example.json").read_text() == reference_serving, key
