@@ -8,7 +8,7 @@ const SAFE_URL = /^(https?:|mailto:|#|\/|\.{0,2}\/|[^:]*$)/i;
 
 function inline(text) {
   const out = [];
-  const pattern = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*]+\*|_[^_]+_)|(\[[^\]]+\]\([^)\s]+\))/;
+  const pattern = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*]+\*|(?<!\w)_[^_]+_(?!\w))|(\[[^\]]+\]\([^)\s]+\))/;
   let rest = text;
   while (rest) {
     const m = rest.match(pattern);
