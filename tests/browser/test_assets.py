@@ -53,9 +53,7 @@ def test_static_files_are_compressed_and_revalidated(ui_server: RunningServer) -
         "missing.js",
     ],
 )
-def test_only_files_of_the_static_directory_are_served(
-    ui_server: RunningServer, path: str
-) -> None:
+def test_only_files_of_the_static_directory_are_served(ui_server: RunningServer, path: str) -> None:
     status, _, body = _get(f"{ui_server.url}/static-files/{path}")
     assert status == 404
     assert b"import" not in body

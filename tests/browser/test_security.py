@@ -69,9 +69,7 @@ def test_stored_markup_is_shown_as_text(
     screenshot(page, "hostile-compare")
 
 
-def test_model_description_markdown_is_rendered_safely(
-    page: Any, ui_server: RunningServer
-) -> None:
+def test_model_description_markdown_is_rendered_safely(page: Any, ui_server: RunningServer) -> None:
     description = (
         "# Iris\n\nA **fine** model, see [docs](https://example.org/docs).\n\n"
         "- one\n- two\n\n<script>window.__xss=1</script> "
