@@ -204,6 +204,7 @@ def test_head_ping_has_no_body(iris_client: TestClient) -> None:
     response = iris_client.head("/ping")
     assert response.status_code == 200
     assert response.content == b""
+    assert response.headers["content-length"] == "1"
 
 
 def test_parquet_input(iris_client: TestClient) -> None:

@@ -188,13 +188,13 @@ class ScoringApp:
                 )
                 answer = (500, body, _JSON, ())
         status, body, media_type, extra = answer
-        if scope["method"] == "HEAD":
-            body = b""
         headers = [
             (b"content-type", media_type),
             (b"content-length", str(len(body)).encode()),
             *extra,
         ]
+        if scope["method"] == "HEAD":
+            body = b""
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         self.metrics.observe(route, status, time.perf_counter() - started)
