@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -62,7 +63,20 @@ parent_id, child_id = parent.info.run_id, child.info.run_id
 with mlflow.start_run(run_name="other") as other:
     mlflow.log_param("optimizer", "adam")
     mlflow.log_metric("accuracy", 0.8)
+    mlflow.log_metric("unstable", float("nan"))
 other_id = other.info.run_id
+first_end = mlflow.get_run(other_id).info.end_time
+
+# Resuming a finished run, then a run that fails inside its block.
+with mlflow.start_run(run_id=other_id):
+    mlflow.log_metric("late", 1.0, step=7)
+failed_id = None
+try:
+    with mlflow.start_run(run_name="boom") as boom:
+        failed_id = boom.info.run_id
+        raise RuntimeError("training diverged")
+except RuntimeError:
+    pass
 
 # -- reading back ------------------------------------------------------------------------------
 client = mlflow.MlflowClient()
@@ -91,6 +105,16 @@ assert dataset_input.dataset.source_type == "s3"
 assert json.loads(dataset_input.dataset.source) == {"uri": "s3://my-bucket/data.csv"}
 assert {t.key: t.value for t in dataset_input.tags}["mlflow.data.context"] == "training"
 
+resumed = client.get_run(other_id)
+assert resumed.info.status == "FINISHED"
+assert resumed.info.end_time >= first_end
+assert resumed.data.metrics["late"] == 1.0
+assert math.isnan(resumed.data.metrics["unstable"])
+assert client.get_run(failed_id).info.status == "FAILED"
+client.update_run(failed_id, name="diverged")
+assert client.get_run(failed_id).data.tags["mlflow.runName"] == "diverged"
+client.delete_run(failed_id)
+
 # The seed's search: filter, order and the DataFrame columns it prints.
 found = mlflow.search_runs(
     experiment_names=[experiment_name],
@@ -104,6 +128,17 @@ ranked = mlflow.search_runs(experiment_ids=[exp_id], order_by=["metrics.accuracy
 assert list(ranked["run_id"]) == [parent_id, child_id, other_id], ranked
 children = client.search_runs([exp_id], f"tags.mlflow.parentRunId = '{parent_id}'")
 assert [r.info.run_id for r in children] == [child_id]
+
+seen, token = [], None
+for _ in range(5):
+    page = client.search_runs(
+        [exp_id], max_results=1, order_by=["attributes.start_time ASC"], page_token=token
+    )
+    seen.extend(r.info.run_id for r in page)
+    token = page.token
+    if not token:
+        break
+assert seen == [parent_id, child_id, other_id], seen
 
 # -- artifacts ---------------------------------------------------------------------------------
 top = [(f.path, f.is_dir) for f in client.list_artifacts(parent_id)]
@@ -127,7 +162,7 @@ client.delete_run(other_id)
 active = client.search_runs([exp_id], run_view_type=entities.ViewType.ACTIVE_ONLY)
 assert other_id not in {r.info.run_id for r in active}
 deleted = client.search_runs([exp_id], run_view_type=entities.ViewType.DELETED_ONLY)
-assert [r.info.run_id for r in deleted] == [other_id]
+assert {r.info.run_id for r in deleted} == {other_id, failed_id}
 client.restore_run(other_id)
 assert client.get_run(other_id).info.lifecycle_stage == "active"
 
