@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -271,7 +272,7 @@ def test_writes_to_deleted_run_rejected(tracking_store: TrackingStore) -> None:
     run_id = _new_run(tracking_store)
     tracking_store.delete_run(run_id)
     message = f"The run {run_id} must be in the 'active' state. Current state is deleted."
-    writes = [
+    writes: list[Callable[[], None]] = [
         lambda: tracking_store.log_metric(run_id, Metric("m", 1.0, 1, 0)),
         lambda: tracking_store.log_param(run_id, Param("p", "1")),
         lambda: tracking_store.set_tag(run_id, RunTag("t", "1")),
