@@ -75,3 +75,23 @@ def test_textual_head_scan_agrees_with_alembic() -> None:
     script = ScriptDirectory.from_config(config)
     assert set(script.get_heads()) == set(head_revisions())
     assert "0001_tracking" in {rev.revision for rev in script.walk_revisions()}
+
+
+def test_foreign_schema_is_refused_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    from mlharbor.exceptions import MlharborException
+
+    path = tmp_path / "mlflow.db"
+    with sqlite3.connect(path) as foreign:
+        foreign.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        foreign.execute("INSERT INTO alembic_version VALUES ('a1b2c3d4e5f6')")
+    uri = f"sqlite:///{path}"
+    try:
+        with pytest.raises(MlharborException, match="revision a1b2c3d4e5f6, unknown"):
+            get_engine(uri)
+    finally:
+        dispose_engine(uri)
+    with sqlite3.connect(path) as foreign:
+        tables = {row[0] for row in foreign.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"alembic_version"}

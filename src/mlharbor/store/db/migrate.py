@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlharbor.exceptions import MlharborException
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
@@ -27,8 +29,8 @@ _PG_MIGRATION_LOCK_KEY = 7_031_998_151
 
 
 @functools.cache
-def head_revisions() -> frozenset[str]:
-    """Return the newest revision id(s) of the revision files shipped with this package."""
+def _revision_graph() -> tuple[frozenset[str], frozenset[str]]:
+    """(every revision id, every id some revision names as its parent), read from the files."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in VERSIONS_DIR.glob("*.py"):
@@ -40,7 +42,18 @@ def head_revisions() -> frozenset[str]:
         down = _DOWN_REVISION.search(text)
         if down is not None:
             parents.update(_QUOTED.findall(down.group(1)))
-    return frozenset(revisions - parents)
+    return frozenset(revisions), frozenset(parents)
+
+
+def head_revisions() -> frozenset[str]:
+    """Return the newest revision id(s) of the revision files shipped with this package."""
+    revisions, parents = _revision_graph()
+    return revisions - parents
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision id shipped with this package."""
+    return _revision_graph()[0]
 
 
 def current_revisions(connection: Connection) -> frozenset[str] | None:
@@ -81,8 +94,16 @@ def upgrade_engine(engine: Engine) -> None:
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY}
             )
+        current = current_revisions(connection)
+        if current and not current <= known_revisions():
+            # Another program's schema (MLflow's own, or a newer mlharbor): never touch it.
+            raise MlharborException(
+                f"The database at {engine.url.render_as_string(hide_password=True)} has schema "
+                f"revision {', '.join(sorted(current))}, unknown to this version of mlharbor. "
+                "Use a separate database for mlharbor, or upgrade mlharbor."
+            )
         # Another process may have finished the upgrade while this one waited for the lock.
-        if current_revisions(connection) != head_revisions():
+        if current != head_revisions():
             _run_alembic(connection)
 
 
