@@ -137,3 +137,36 @@ def test_stage_and_latest_resolve_to_the_highest_version(tracking_env: str) -> N
     assert resolve_registry_version("models:/iris-stages/latest") == second
     assert resolve_registry_version(f"models:/iris-stages/{first}") == first
     assert resolve_registry_version("file:///tmp/model") is None
+
+
+def test_replaced_downloads_are_removed(tracking_env: str) -> None:
+    import os
+    from pathlib import Path
+
+    from mlharbor.client.client import MlharborClient
+    from mlharbor.serving import create_app
+
+    forest, _ = train_iris(n_estimators=5)
+    register_iris("iris-scratch", forest, alias="live")
+    second = register_iris("iris-scratch", _constant_model(3))
+    app = create_app("models:/iris-scratch@live", poll_interval_s=3600)
+    try:
+        assert app.follower is not None
+        app.follower.retire_after_s = 0
+        first_dir = app.served.scratch_dir
+        assert first_dir is not None
+        assert list(Path(first_dir).rglob("MLmodel"))
+        assert app.follower.poll_once() is False
+        MlharborClient().set_registered_model_alias("iris-scratch", "live", second)
+        assert app.follower.poll_once() is True
+        assert app.served.version == second
+        assert os.path.isdir(first_dir)  # kept for requests still running on it
+        app.follower._purge()
+        assert not os.path.exists(first_dir)
+        second_dir = app.served.scratch_dir
+        with TestClient(app) as client:  # its shutdown closes the app
+            assert client.post("/predict", json={"features": SETOSA}).json() == {"prediction": 3}
+    finally:
+        app.close()
+    assert second_dir is not None
+    assert not os.path.exists(second_dir)

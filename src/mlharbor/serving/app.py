@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -142,10 +143,13 @@ class ScoringApp:
         return self.slot.current
 
     def close(self) -> None:
-        """Stop the registry follower and the prediction threads."""
+        """Stop the registry follower and the prediction threads; remove downloaded models."""
         if self.follower is not None:
             self.follower.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        scratch = self.slot.current.scratch_dir
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

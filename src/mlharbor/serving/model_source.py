@@ -9,6 +9,8 @@ version the URI names now, loads a new version beside the old one and then swaps
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -39,12 +41,14 @@ class ServedModel:
         model_uri: the URI the server was started with.
         version: the registry version loaded, or None when the URI does not name the registry.
         loaded_at: ``time.time()`` when it finished loading.
+        scratch_dir: the directory a remote model was downloaded to (removed once retired).
     """
 
     model: Any
     model_uri: str
     version: str | None
     loaded_at: float
+    scratch_dir: str | None = None
 
 
 def _registry_ref(model_uri: str) -> ModelsUri | None:
@@ -102,14 +106,31 @@ def load_served_model(
     """Load the model ``model_uri`` names (pinned to ``version`` when given).
 
     For registry URIs the version is resolved first and the model loaded by that number, so the
-    version reported is the one actually loaded.
+    version reported is the one actually loaded. Local models are read in place; remote ones are
+    downloaded into a scratch directory recorded in :attr:`ServedModel.scratch_dir`.
     """
-    from mlharbor.pyfunc import load_model
+    from mlharbor.models.uri import download_model, resolve_model_uri
+    from mlharbor.pyfunc.loader import load_model_from_dir
 
     if version is None:
         version = resolve_registry_version(model_uri, client)
-    model = load_model(_pinned_uri(model_uri, version))
-    return ServedModel(model=model, model_uri=model_uri, version=version, loaded_at=time.time())
+    source = resolve_model_uri(_pinned_uri(model_uri, version), client)
+    scratch = None
+    if urllib.parse.urlparse(source).scheme not in ("", "file"):
+        scratch = tempfile.mkdtemp(prefix="mlharbor-serving-")
+    try:
+        model = load_model_from_dir(download_model(source, scratch))
+    except BaseException:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return ServedModel(
+        model=model,
+        model_uri=model_uri,
+        version=version,
+        loaded_at=time.time(),
+        scratch_dir=scratch,
+    )
 
 
 class ModelSlot:
@@ -140,6 +161,8 @@ class RegistryFollower:
         interval_s: seconds between polls.
         loader: ``(model_uri, version) -> ServedModel``; defaults to :func:`load_served_model`.
         resolver: ``model_uri -> version``; defaults to :func:`resolve_registry_version`.
+        retire_after_s: how long a replaced model's download stays on disk, for requests that
+            were still running on it.
     """
 
     def __init__(
@@ -148,11 +171,14 @@ class RegistryFollower:
         interval_s: float = 10.0,
         loader: Callable[[str, str], ServedModel] | None = None,
         resolver: Callable[[str], str | None] | None = None,
+        retire_after_s: float = 300.0,
     ) -> None:
         self.slot = slot
         self.interval_s = interval_s
         self._loader = loader or (lambda uri, version: load_served_model(uri, version))
         self._resolver = resolver or resolve_registry_version
+        self.retire_after_s = retire_after_s
+        self._retired: list[tuple[float, str]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name="mlharbor-registry-follower", daemon=True
@@ -163,10 +189,22 @@ class RegistryFollower:
         self._thread.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        """Stop polling; waits up to ``timeout_s`` for a load in progress to end."""
+        """Stop polling (waits up to ``timeout_s`` for a load in progress) and remove the
+        downloads of models already replaced."""
         self._stop.set()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout_s)
+        self._purge(force=True)
+
+    def _purge(self, force: bool = False) -> None:
+        now = time.monotonic()
+        keep = []
+        for deadline, path in self._retired:
+            if force or deadline <= now:
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                keep.append((deadline, path))
+        self._retired = keep
 
     @property
     def running(self) -> bool:
@@ -181,14 +219,19 @@ class RegistryFollower:
         _log.info("%s now points to version %s; loading it", served.model_uri, version)
         fresh = self._loader(served.model_uri, version)
         if self._stop.is_set():
+            if fresh.scratch_dir is not None:
+                shutil.rmtree(fresh.scratch_dir, ignore_errors=True)
             return False
         self.slot.swap(fresh)
+        if served.scratch_dir is not None:
+            self._retired.append((time.monotonic() + self.retire_after_s, served.scratch_dir))
         _log.info("now serving %s version %s", served.model_uri, version)
         return True
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
+                self._purge()
                 self.poll_once()
                 self.last_error = None
             except Exception as exc:
