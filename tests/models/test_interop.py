@@ -164,3 +164,37 @@ def test_mlflow_models_load_in_mlharbor(tmp_path: Path, mlflow_python: str, iris
     if importlib.util.find_spec("skops") is None:
         with pytest.raises(MlharborException, match="skops"):
             mlflow.sklearn.load_model(str(tmp_path / "sklearn_skops"))
+
+
+def test_mlmodel_matches_mlflows(tmp_path: Path, mlflow_python: str, iris: Any) -> None:
+    """Apart from ids, times and sizes, both tools write the same MLmodel for one estimator."""
+    import yaml
+    from sklearn.linear_model import LogisticRegression
+
+    features, target = iris
+    model = LogisticRegression(max_iter=300).fit(features, target)
+    mlflow.sklearn.save_model(model, tmp_path / "ours", input_example=features[:3])
+    script = textwrap.dedent(
+        """
+        import sys, warnings
+        warnings.simplefilter("ignore")
+        import mlflow
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import LogisticRegression
+        features, target = load_iris(return_X_y=True, as_frame=True)
+        model = LogisticRegression(max_iter=300).fit(features, target)
+        mlflow.sklearn.save_model(model, sys.argv[1], serialization_format="cloudpickle",
+                                  input_example=features[:3])
+        print("saved")
+        """
+    )
+    _run(mlflow_python, script, str(tmp_path / "theirs"), cwd=tmp_path)
+    volatile = ("model_uuid", "utc_time_created", "model_size_bytes", "prompts")
+    documents = []
+    for name in ("ours", "theirs"):
+        document = yaml.safe_load((tmp_path / name / "MLmodel").read_text())
+        documents.append({k: v for k, v in document.items() if k not in volatile})
+    assert documents[0] == documents[1]
+    assert sorted(p.name for p in (tmp_path / "ours").iterdir()) == sorted(
+        p.name for p in (tmp_path / "theirs").iterdir()
+    )

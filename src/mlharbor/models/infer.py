@@ -21,7 +21,7 @@ from mlharbor.models.schema import (
     TensorSpec,
 )
 
-__all__ = ["infer_param_schema", "infer_schema"]
+__all__ = ["infer_output_schema", "infer_param_schema", "infer_schema"]
 
 _KIND_TYPES = {"b": DataType.boolean, "S": DataType.binary, "U": DataType.string}
 
@@ -199,3 +199,18 @@ def infer_param_schema(params: dict[str, Any]) -> ParamSchema:
             default = default.isoformat()
         specs.append(ParamSpec(name, dtype, default, shape))
     return ParamSchema(specs)
+
+
+def infer_output_schema(input_schema: Schema, prediction: Any) -> Schema:
+    """The output schema of ``prediction`` made from an input example of ``input_schema``.
+
+    As MLflow does when it infers a signature from an input example, a 1-D array predicted
+    for column-based input is one prediction per row: an unnamed column, not a tensor.
+    """
+    import numpy as np
+    import pandas as pd
+
+    columns_in = not input_schema.is_tensor_spec()
+    if columns_in and isinstance(prediction, np.ndarray) and prediction.ndim == 1:
+        prediction = pd.Series(prediction)
+    return infer_schema(prediction)

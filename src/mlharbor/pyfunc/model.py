@@ -220,7 +220,7 @@ def _finish_signature(
     input_example: Any,
 ) -> None:
     """Save the input example and set (or infer) the signature on ``mlflow_model``."""
-    from mlharbor.models.infer import infer_param_schema, infer_schema
+    from mlharbor.models.infer import infer_output_schema, infer_param_schema, infer_schema
     from mlharbor.models.input_example import save_input_example, split_example
     from mlharbor.models.signature import ModelSignature
 
@@ -240,7 +240,8 @@ def _finish_signature(
         }
         context = PythonModelContext(artifacts)
         model.load_context(context)
-        outputs = infer_schema(_PythonModelWrapper(model, context).predict(data, params=params))
+        prediction = _PythonModelWrapper(model, context).predict(data, params=params)
+        outputs = infer_output_schema(inputs, prediction)
     except Exception as exc:
         _log.warning("Could not infer the model's output schema from the input example: %s", exc)
     mlflow_model.signature = ModelSignature(

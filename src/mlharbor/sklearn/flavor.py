@@ -204,13 +204,13 @@ def save_model(
 def _infer_signature(sk_model: Any, example: Any, predict_fn: str) -> Any:
     import logging
 
-    from mlharbor.models.infer import infer_schema
+    from mlharbor.models.infer import infer_output_schema, infer_schema
     from mlharbor.models.signature import ModelSignature
 
     inputs = infer_schema(example)
     outputs = None
     try:
-        outputs = infer_schema(getattr(sk_model, predict_fn)(example))
+        outputs = infer_output_schema(inputs, getattr(sk_model, predict_fn)(example))
     except Exception as exc:
         logging.getLogger(__name__).warning(
             "Could not infer the model's output schema from the input example: %s", exc
