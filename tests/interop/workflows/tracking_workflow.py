@@ -16,6 +16,7 @@ import importlib
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 flavor, tracking_uri, experiment_name, workdir_arg = sys.argv[1:5]
@@ -172,14 +173,33 @@ assert listed.experiment_id == exp_id
 assert listed.tags["project"] == "tour"
 assert client.get_experiment_by_name(experiment_name + "-missing") is None
 
-error = None
-try:
-    client.log_param(parent_id, "optimizer", "rmsprop")
-except exceptions.MlflowException as exc:
-    error = exc
-assert error is not None, "changing a param value was accepted"
-assert error.error_code == "INVALID_PARAMETER_VALUE", error.error_code
-assert "Changing param values is not allowed" in str(error)
+
+def expect_error(code: str, call: Callable[..., object], *args: object) -> str:
+    """Run ``call(*args)``; it must raise MlflowException with ``code``. Returns the message."""
+    error = None
+    try:
+        call(*args)
+    except exceptions.MlflowException as exc:
+        error = exc
+    assert error is not None, f"{call.__name__}{args} did not fail"
+    assert error.error_code == code, (code, error.error_code, str(error))
+    return str(error)
+
+
+message = expect_error("INVALID_PARAMETER_VALUE", client.log_param, parent_id, "optimizer", "sgd")
+assert "Changing param values is not allowed" in message
+missing_run = "0123456789abcdef0123456789abcdef"
+assert missing_run in expect_error("RESOURCE_DOES_NOT_EXIST", client.get_run, missing_run)
+expect_error("RESOURCE_DOES_NOT_EXIST", client.get_experiment, "987654321")
+expect_error("RESOURCE_ALREADY_EXISTS", client.create_experiment, experiment_name)
+expect_error("INVALID_PARAMETER_VALUE", client.search_runs, [exp_id], "foo.bar = 1")
+expect_error("RESOURCE_DOES_NOT_EXIST", client.delete_tag, parent_id, "no-such-tag")
+
+client.delete_experiment(exp_id)
+assert client.get_experiment_by_name(experiment_name).lifecycle_stage == "deleted"
+expect_error("INVALID_PARAMETER_VALUE", mlflow.set_experiment, experiment_name)
+client.restore_experiment(exp_id)
+assert client.get_run(parent_id).info.lifecycle_stage == "active"
 
 # -- models ------------------------------------------------------------------------------------
 if with_models:
