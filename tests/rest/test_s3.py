@@ -137,3 +137,12 @@ def test_hostile_paths_are_refused(s3_bucket: str, source: Path) -> None:
         with pytest.raises(InvalidParameterValue):
             repo.list_artifacts(bad)
     assert repo.list_artifacts() == []
+
+
+def test_clients_are_shared_until_the_environment_changes(
+    s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = S3ArtifactRepository(f"s3://{s3_bucket}/a").client
+    assert S3ArtifactRepository(f"s3://{s3_bucket}/b").client is first
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "other-key")
+    assert S3ArtifactRepository(f"s3://{s3_bucket}/a").client is not first

@@ -15,6 +15,7 @@ import os
 import posixpath
 import shutil
 import tempfile
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,17 @@ __all__ = ["S3ArtifactRepository", "parse_s3_uri"]
 
 _DEFAULT_PART = 8 * 1024 * 1024
 _DELETE_BATCH = 1000
+# The environment boto3 reads credentials and region from; part of the client cache key.
+_AWS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+)
+_clients: dict[tuple[object, ...], Any] = {}
+_clients_lock = threading.Lock()
 
 
 def _env(name: str) -> str | None:
@@ -86,21 +98,31 @@ class S3ArtifactRepository:
 
     @staticmethod
     def _make_client() -> Any:
-        import boto3
-        from botocore.config import Config
+        """A boto3 S3 client for the current environment, shared by repositories that agree on it.
 
-        verify: bool | None = None
-        if (_env("S3_IGNORE_TLS") or "").lower() == "true":
-            verify = False
-        return boto3.client(
-            "s3",
-            endpoint_url=_env("S3_ENDPOINT_URL"),
-            verify=verify,
-            config=Config(
-                signature_version="s3v4",
-                retries={"max_attempts": 5, "mode": "standard"},
-            ),
-        )
+        Building a client costs tens of milliseconds, and clients are thread-safe, so one is kept
+        per endpoint, TLS and credential setting.
+        """
+        verify: bool | None = False if (_env("S3_IGNORE_TLS") or "").lower() == "true" else None
+        endpoint = _env("S3_ENDPOINT_URL")
+        key = (endpoint, verify, *(os.environ.get(name) for name in _AWS_ENV))
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                import boto3
+                from botocore.config import Config
+
+                client = boto3.client(
+                    "s3",
+                    endpoint_url=endpoint,
+                    verify=verify,
+                    config=Config(
+                        signature_version="s3v4",
+                        retries={"max_attempts": 5, "mode": "standard"},
+                    ),
+                )
+                _clients[key] = client
+        return client
 
     @staticmethod
     def _transfer_config() -> Any:
