@@ -69,3 +69,11 @@ def test_label_values_are_escaped() -> None:
     text = metrics.render()
     assert 'model_uri="models:/a\\"b\\\\c",version="3"' in text
     assert _sample(text, "mlharbor_serving_model_swaps_total") == 1
+
+
+def test_credentials_never_reach_the_exposition() -> None:
+    metrics = ServingMetrics()
+    metrics.set_model("s3://key:secret@bucket/model", None, 1.0, swap=False)
+    text = metrics.render()
+    assert "secret" not in text
+    assert 'model_uri="s3://***@bucket/model"' in text

@@ -6,6 +6,7 @@ for itself (scrape them through the pod, as Prometheus does per target).
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_left
 
@@ -13,6 +14,14 @@ __all__ = ["LATENCY_BUCKETS", "ServingMetrics"]
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+_USERINFO = re.compile(r"//[^/@\s]+@")
+
+
+def _redacted(uri: str) -> str:
+    """``uri`` without credentials (``scheme://user:secret@host`` -> ``scheme://***@host``)."""
+    return _USERINFO.sub("//***@", uri)
 
 
 def _label(value: str) -> str:
@@ -67,7 +76,7 @@ class ServingMetrics:
     ) -> None:
         """Record the model now served (``swap``: it replaced another one)."""
         with self._lock:
-            self._model_uri = model_uri
+            self._model_uri = _redacted(model_uri)
             self._model_version = version or ""
             self._loaded_at = loaded_at
             if swap:
