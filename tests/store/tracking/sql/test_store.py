@@ -84,3 +84,29 @@ def test_in_memory_store() -> None:
         assert store.get_experiment("0").artifact_location == "/artifacts/0"
     finally:
         dispose_engine(uri)
+
+
+def test_pages_larger_than_sqlites_parameter_limit(db_uri: str) -> None:
+    from mlharbor.store.tracking.sql import schema
+    from mlharbor.store.tracking.sql.engine import get_engine, writing
+
+    store = SqlTrackingStore(db_uri, "/artifacts")
+    count = 40_000  # above SQLite's 32766 bound parameters per statement
+    with writing(get_engine(db_uri)) as connection:
+        connection.execute(
+            schema.experiments.insert(),
+            [
+                {
+                    "name": f"bulk-{i}",
+                    "artifact_location": f"/artifacts/bulk-{i}",
+                    "lifecycle_stage": "active",
+                    "creation_time": i,
+                    "last_update_time": i,
+                }
+                for i in range(count)
+            ],
+        )
+    page = store.search_experiments(max_results=50_000)
+    assert len(page) == count + 1
+    assert page.token is None
+    assert page[-1].name == "bulk-0"  # oldest last

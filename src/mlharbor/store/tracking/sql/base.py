@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from sqlalchemy import Connection, Engine, Row, select
 
 from mlharbor.entities import LifecycleStage
@@ -10,6 +13,16 @@ from mlharbor.store.tracking.sql import schema
 from mlharbor.store.tracking.sql.engine import get_engine, reading, writing
 
 DEFAULT_EXPERIMENT_ID = 0
+
+# SQLite allows 32766 bound parameters per statement; IN lists stay well below.
+IN_LIST_CHUNK = 5000
+
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T]) -> list[list[T]]:
+    """``items`` split into lists short enough for one ``IN (...)`` each."""
+    return [list(items[i : i + IN_LIST_CHUNK]) for i in range(0, len(items), IN_LIST_CHUNK)]
 
 
 def join_uri(root: str, *parts: str) -> str:

@@ -11,7 +11,7 @@ from mlharbor.entities import Experiment, LifecycleStage, PagedList, ViewType
 from mlharbor.exceptions import InvalidState, ResourceAlreadyExists, ResourceDoesNotExist
 from mlharbor.store.tracking.protocol import SEARCH_MAX_RESULTS_DEFAULT
 from mlharbor.store.tracking.sql import schema
-from mlharbor.store.tracking.sql.base import SqlStoreBase, join_uri
+from mlharbor.store.tracking.sql.base import SqlStoreBase, chunked, join_uri
 from mlharbor.store.tracking.sql.engine import dialect_insert, reading, writing
 from mlharbor.utils.time import now_ms
 from mlharbor.utils.validation import (
@@ -210,10 +210,13 @@ class ExperimentsMixin(SqlStoreBase):
             ids = list(connection.execute(query).scalars())
             has_more = len(ids) > max_results
             ids = ids[:max_results]
-            rows = connection.execute(
-                select(_EXPERIMENTS).where(_EXPERIMENTS.c.experiment_id.in_(ids))
-            ).all()
-            by_id = {row.experiment_id: row for row in rows}
+            by_id = {
+                row.experiment_id: row
+                for chunk in chunked(ids)
+                for row in connection.execute(
+                    select(_EXPERIMENTS).where(_EXPERIMENTS.c.experiment_id.in_(chunk))
+                ).all()
+            }
             experiments = self._build_experiments(connection, [by_id[i] for i in ids])
         token = encode_offset(offset + max_results) if has_more else None
         return PagedList(experiments, token)
@@ -222,14 +225,14 @@ class ExperimentsMixin(SqlStoreBase):
     def _build_experiments(
         connection: Connection, rows: Sequence[Row[tuple[object, ...]]]
     ) -> list[Experiment]:
-        """Experiment entities for ``rows``, with their tags loaded in one query."""
+        """Experiment entities for ``rows``, with their tags loaded in one query per chunk."""
         tags: dict[object, dict[str, str]] = {row.experiment_id: {} for row in rows}
-        if rows:
+        for chunk in chunked(list(tags)):
             tag_rows = connection.execute(
                 select(_TAGS.c.experiment_id, _TAGS.c.key, _TAGS.c.value).where(
-                    _TAGS.c.experiment_id.in_(list(tags))
+                    _TAGS.c.experiment_id.in_(chunk)
                 )
-            )
+            ).all()
             for experiment_id, key, value in tag_rows:
                 tags[experiment_id][key] = value
         return [

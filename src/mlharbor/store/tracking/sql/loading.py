@@ -21,13 +21,7 @@ from mlharbor.entities import (
     RunOutputs,
 )
 from mlharbor.store.tracking.sql import schema
-
-# SQLite allows 32766 bound parameters per statement; stay well below for IN lists.
-_IN_CHUNK = 5000
-
-
-def _chunks(ids: Sequence[str]) -> list[list[str]]:
-    return [list(ids[i : i + _IN_CHUNK]) for i in range(0, len(ids), _IN_CHUNK)]
+from mlharbor.store.tracking.sql.base import chunked
 
 
 def load_runs(connection: Connection, run_ids: Sequence[str]) -> list[Run]:
@@ -39,7 +33,7 @@ def load_runs(connection: Connection, run_ids: Sequence[str]) -> list[Run]:
     params: dict[str, dict[str, str]] = {}
     tags: dict[str, dict[str, str]] = {}
     metrics: dict[str, list[Metric]] = {}
-    for chunk in _chunks(run_ids):
+    for chunk in chunked(run_ids):
         for row in connection.execute(
             select(
                 runs_t.c.run_uuid,
@@ -114,7 +108,7 @@ def load_run_inputs(connection: Connection, run_ids: Sequence[str]) -> dict[str,
     dataset_inputs: dict[str, list[tuple[str, Dataset]]] = {run_id: [] for run_id in run_ids}
     tag_map: dict[tuple[str, str], list[InputTag]] = {}
     models: dict[str, list[LoggedModelInput]] = {run_id: [] for run_id in run_ids}
-    for chunk in _chunks(run_ids):
+    for chunk in chunked(run_ids):
         for row in connection.execute(
             select(
                 links.c.run_uuid,
@@ -165,7 +159,7 @@ def load_run_outputs(connection: Connection, run_ids: Sequence[str]) -> dict[str
     """Model outputs of each run."""
     outputs_t = schema.run_model_outputs
     outputs: dict[str, list[LoggedModelOutput]] = {run_id: [] for run_id in run_ids}
-    for chunk in _chunks(run_ids):
+    for chunk in chunked(run_ids):
         for run_id, model_id, step in connection.execute(
             select(outputs_t.c.run_uuid, outputs_t.c.model_id, outputs_t.c.step)
             .where(outputs_t.c.run_uuid.in_(chunk))

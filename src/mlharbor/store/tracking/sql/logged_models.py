@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from mlharbor.entities import LifecycleStage, LoggedModel, LoggedModelStatus, Metric, PagedList
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.store.tracking.sql import schema
-from mlharbor.store.tracking.sql.base import SqlStoreBase, join_uri
+from mlharbor.store.tracking.sql.base import SqlStoreBase, chunked, join_uri
 from mlharbor.store.tracking.sql.engine import dialect_insert, reading, writing
 from mlharbor.utils.names import generate_run_name
 from mlharbor.utils.time import now_ms
@@ -219,37 +220,39 @@ class LoggedModelsMixin(SqlStoreBase):
         if not model_ids:
             return []
         ids = list(model_ids)
-        rows = {
-            row.model_id: row
-            for row in connection.execute(select(_MODELS).where(_MODELS.c.model_id.in_(ids)))
-        }
+        rows: dict[str, Any] = {}
         tags: dict[str, dict[str, str]] = {i: {} for i in ids}
         params: dict[str, dict[str, str]] = {i: {} for i in ids}
         metrics: dict[str, list[Metric]] = {i: [] for i in ids}
-        for table, target in ((_TAGS, tags), (_PARAMS, params)):
-            for model_id, key, value in connection.execute(
-                select(table.c.model_id, table.c.key, table.c.value).where(
-                    table.c.model_id.in_(ids)
+        for chunk in chunked(ids):
+            for record in connection.execute(
+                select(_MODELS).where(_MODELS.c.model_id.in_(chunk))
+            ).all():
+                rows[record.model_id] = record
+            for table, target in ((_TAGS, tags), (_PARAMS, params)):
+                for model_id, key, value in connection.execute(
+                    select(table.c.model_id, table.c.key, table.c.value).where(
+                        table.c.model_id.in_(chunk)
+                    )
+                ).all():
+                    target[model_id][key] = value
+            for point in connection.execute(
+                select(_METRICS)
+                .where(_METRICS.c.model_id.in_(chunk))
+                .order_by(_METRICS.c.key, _METRICS.c.step, _METRICS.c.timestamp)
+            ).all():
+                metrics[point.model_id].append(
+                    Metric(
+                        key=point.key,
+                        value=math.nan if point.is_nan else point.value,
+                        timestamp=point.timestamp,
+                        step=point.step,
+                        dataset_name=point.dataset_name,
+                        dataset_digest=point.dataset_digest,
+                        model_id=point.model_id,
+                        run_id=point.run_uuid,
+                    )
                 )
-            ):
-                target[model_id][key] = value
-        for point in connection.execute(
-            select(_METRICS)
-            .where(_METRICS.c.model_id.in_(ids))
-            .order_by(_METRICS.c.key, _METRICS.c.step, _METRICS.c.timestamp)
-        ):
-            metrics[point.model_id].append(
-                Metric(
-                    key=point.key,
-                    value=math.nan if point.is_nan else point.value,
-                    timestamp=point.timestamp,
-                    step=point.step,
-                    dataset_name=point.dataset_name,
-                    dataset_digest=point.dataset_digest,
-                    model_id=point.model_id,
-                    run_id=point.run_uuid,
-                )
-            )
         return [
             LoggedModel(
                 model_id=row.model_id,
