@@ -170,3 +170,28 @@ def test_replaced_downloads_are_removed(tracking_env: str) -> None:
         app.close()
     assert second_dir is not None
     assert not os.path.exists(second_dir)
+
+
+def test_a_version_that_fails_to_load_is_not_retried_at_once(tracking_env: str) -> None:
+    from mlharbor.client.client import MlharborClient
+    from mlharbor.exceptions import MlharborException
+    from mlharbor.serving import create_app
+
+    forest, _ = train_iris(n_estimators=5)
+    register_iris("iris-broken", forest, alias="live")
+    client = MlharborClient()
+    run = client.create_run(client.get_experiment_by_name("serving-tests").experiment_id)
+    client.log_text(run.info.run_id, "flavors: {}\n", "broken/MLmodel")
+    broken = client.create_model_version(
+        "iris-broken", f"{run.info.artifact_uri}/broken", run.info.run_id
+    ).version
+    app = create_app("models:/iris-broken@live", poll_interval_s=3600)
+    try:
+        assert app.follower is not None
+        client.set_registered_model_alias("iris-broken", "live", broken)
+        with pytest.raises(MlharborException):
+            app.follower.poll_once()
+        assert app.follower.poll_once() is False  # backed off, still serving version 1
+        assert app.served.version == "1"
+    finally:
+        app.close()

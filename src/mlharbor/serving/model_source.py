@@ -184,6 +184,9 @@ class RegistryFollower:
             target=self._run, name="mlharbor-registry-follower", daemon=True
         )
         self.last_error: str | None = None
+        # version that failed to load -> when to try it again (a broken model is not
+        # downloaded again on every poll)
+        self._failed: dict[str, float] = {}
 
     def start(self) -> None:
         self._thread.start()
@@ -216,8 +219,14 @@ class RegistryFollower:
         version = self._resolver(served.model_uri)
         if version is None or version == served.version:
             return False
+        if self._failed.get(version, 0.0) > time.monotonic():
+            return False
         _log.info("%s now points to version %s; loading it", served.model_uri, version)
-        fresh = self._loader(served.model_uri, version)
+        try:
+            fresh = self._loader(served.model_uri, version)
+        except Exception:
+            self._failed[version] = time.monotonic() + max(60.0, 6 * self.interval_s)
+            raise
         if self._stop.is_set():
             if fresh.scratch_dir is not None:
                 shutil.rmtree(fresh.scratch_dir, ignore_errors=True)
