@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
 
@@ -13,13 +14,13 @@ from mlharbor.server.ui.assets import CONTENT_SECURITY_POLICY, STATIC_DIR
 from tests.fixtures.servers import RunningServer
 
 
-def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 def test_index_page_carries_the_security_headers(ui_server: RunningServer) -> None:

@@ -5,6 +5,21 @@
 import { h } from "./dom.js";
 
 const charts = new Set();
+let library = null;
+
+/** Load the chart library once (about 1 MB, so only pages with charts fetch it). */
+export function loadChartLibrary() {
+  if (!library) {
+    library = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = "static-files/vendor/echarts.min.js";
+      script.onload = () => resolve(window.echarts);
+      script.onerror = () => { library = null; reject(new Error("Could not load the chart library.")); };
+      document.head.appendChild(script);
+    });
+  }
+  return library;
+}
 window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 
 function escapeText(text) {
@@ -13,7 +28,7 @@ function escapeText(text) {
   return span.innerHTML;
 }
 
-/** Create a chart in a new element; returns {el, chart}. */
+/** Create a chart in a new element (after loadChartLibrary); returns {el, chart}. */
 export function createChart(className = "chart", attrs = {}) {
   const el = h("div", { class: className, ...attrs });
   const chart = window.echarts.init(el, null, { renderer: "canvas" });

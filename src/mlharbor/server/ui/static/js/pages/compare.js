@@ -4,11 +4,12 @@
 import { h, mount, hashUrl } from "../dom.js";
 import * as api from "../api.js";
 import { formatNumber, runName } from "../format.js";
-import { createChart, lineOptions, parallelOptions, scatterOptions, chartControls } from "../charts.js";
+import { createChart, lineOptions, parallelOptions, scatterOptions, chartControls, loadChartLibrary } from "../charts.js";
 
 export async function renderCompare(view, _params, query, isCurrent) {
   const ids = (query.get("runs") || "").split(",").filter(Boolean).slice(0, 100);
-  const runs = (await Promise.all(ids.map((id) => api.get("runs/get", { run_id: id })))).map((r) => r.run);
+  const [replies] = await Promise.all([Promise.all(ids.map((id) => api.get("runs/get", { run_id: id }))), loadChartLibrary()]);
+  const runs = replies.map((r) => r.run);
   if (!isCurrent()) return;
   const names = runs.map(runName);
   const experimentId = query.get("experiment") || (runs[0] && runs[0].info.experiment_id);

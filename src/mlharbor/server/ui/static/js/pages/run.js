@@ -4,7 +4,7 @@
 import { h, mount, hashUrl, errorLine, askForm } from "../dom.js";
 import * as api from "../api.js";
 import { formatTime, formatDuration, formatNumber, runName } from "../format.js";
-import { createChart, lineOptions, chartControls } from "../charts.js";
+import { createChart, lineOptions, chartControls, loadChartLibrary } from "../charts.js";
 import { artifactBrowser } from "../artifacts.js";
 import { registerModel } from "../register.js";
 
@@ -161,6 +161,7 @@ function loggedModels(models, run) {
 async function renderCharts(body, run) {
   const keys = [...new Set((run.data.metrics || []).map((m) => m.key))].sort();
   if (!keys.length) { mount(body, h("p", { class: "muted" }, "This run has no metrics.")); return; }
+  await loadChartLibrary();
   const opts = { x: "step", smoothing: 0, log: false };
   const grid = h("div", { class: "charts" });
   const charts = [];

@@ -181,6 +181,9 @@ export async function renderRuns(view, params, query, isCurrent) {
     next.disabled = !reply.next_page_token;
     renderColumnsPanel(state.runs);
     renderTable();
+    // Lets scripts (tests, benchmarks) wait for a finished page load.
+    const root = document.documentElement.dataset;
+    root.runsLoads = String(Number(root.runsLoads || 0) + 1);
   }
 
   await load(0);
