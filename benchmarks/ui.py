@@ -58,7 +58,8 @@ def _loads(page: Any) -> int:
 
 # Duration of the page's latest runs/search request, from the browser's resource timing.
 _LAST_SEARCH_S = """() => {
-  const entries = performance.getEntriesByType("resource").filter(e => e.name.includes("runs/search"));
+  const entries = performance.getEntriesByType("resource")
+    .filter(e => e.name.includes("runs/search"));
   return entries.length ? entries[entries.length - 1].duration / 1000 : null;
 }"""
 
