@@ -84,7 +84,7 @@ def error_code_for_status(status: int) -> str:
     return _STATUS_ERROR_CODE.get(status, "INTERNAL_ERROR")
 
 
-class MlharborException(Exception):
+class MlharborException(Exception):  # noqa: N818 (MLflow's public name pattern)
     """Base of every error mlharbor raises on purpose; carries an MLflow ``error_code``."""
 
     default_error_code = "INTERNAL_ERROR"
