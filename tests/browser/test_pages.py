@@ -70,7 +70,7 @@ def test_runs_table_filters_sorts_and_shows_server_errors(
     page: Any, ui_server: RunningServer, iris: IrisWorkflow
 ) -> None:
     page.goto(f"{ui_server.url}/#/experiments/{iris.experiment_id}")
-    expect(_run_rows(page)).to_have_count(4)
+    expect(_run_rows(page)).to_have_count(5)
 
     page.fill("#run-filter", "params.C = '1.0' and metrics.accuracy > 0.9")
     page.press("#run-filter", "Enter")
@@ -86,12 +86,12 @@ def test_runs_table_filters_sorts_and_shows_server_errors(
     page.get_by_role("button", name="Clear").click()
     page.locator("th[data-column='m:loss']").click()
     page.wait_for_url(re.compile(r"order=metrics.*loss.*DESC"))
-    page.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 4")
+    page.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 5")
     page.locator("th[data-column='m:loss']").click()
     page.wait_for_url(re.compile(r"order=metrics.*loss.*ASC"))
     page.wait_for_selector("th[data-column='m:loss'].sorted.asc")
     names = _run_rows(page).locator("td:nth-child(2)").all_inner_texts()
-    # Ascending loss: the strongest regularisation last; the run without loss sorts at the end.
+    # Ascending loss: the strongest regularisation last; runs without loss sort at the end.
     assert names[:3] == ["logreg-C10.0", "logreg-C1.0", "logreg-C0.1"]
     screenshot(page, "runs-table")
 
@@ -122,6 +122,9 @@ def test_run_page_overview_chart_and_tag_edit(
     assert "FINISHED" in overview
     assert page.locator("#params-table").get_by_text("lbfgs").count() == 1
     page.locator("#logged-models-table").get_by_text(iris.model_ids["logreg-C0.1"]).wait_for()
+    datasets = page.locator("#datasets-table tbody tr")
+    expect(datasets.locator("td").first).to_have_text("iris-train")
+    assert "training" in datasets.inner_text()
 
     page.click("#add-tag")
     _submit_dialog(page, key="reviewed", value="yes")
@@ -241,3 +244,29 @@ def test_register_model_set_alias_and_stage(
     page.locator("#models-table").get_by_role("link", name="iris-classifier").click()
     page.locator("tr[data-version='1']").get_by_text("@champion").wait_for()
     screenshot(page, "model")
+
+
+def test_parent_and_child_runs_link_to_each_other(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    page.goto(f"{ui_server.url}/#/runs/{iris.run_ids['logreg-C10.0']}")
+    page.locator("#run-overview").get_by_role("link", name="calibration").click()
+    expect(page.locator("#run-title")).to_have_text("calibration")
+    page.locator("#run-overview").get_by_role("link", name=iris.run_ids["logreg-C10.0"]).click()
+    expect(page.locator("#run-title")).to_have_text("logreg-C10.0")
+
+
+def test_register_model_from_a_model_directory_among_artifacts(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    run_id = iris.run_ids["logreg-C10.0"]
+    page.goto(f"{ui_server.url}/#/runs/{run_id}?tab=artifacts")
+    page.click("#artifact-tree [data-path='exported_model']")
+    page.locator("#artifact-preview").get_by_role("button", name="Register model").click()
+    _submit_dialog(page, name="iris-exported")
+    page.wait_for_url(re.compile(r"#/models/iris-exported/versions/1$"))
+    expect(page.locator("#source-run")).to_have_text(run_id)
+    version = _api_get(ui_server, "model-versions/get", name="iris-exported", version="1")
+    assert version["model_version"]["source"].endswith(f"/{run_id}/artifacts/exported_model")
+    # The version page reads the flavors from the MLmodel file of the registered directory.
+    expect(page.locator(".pill", has_text="sklearn")).to_have_count(1)

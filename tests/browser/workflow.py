@@ -1,7 +1,8 @@
 """Data the browser tests look at, logged through mlharbor's own client against a live server:
-the iris workflow of the seeds (three logistic regressions with per-step metrics, a confusion
-matrix image, a CSV sample, a JSON report and a logged scikit-learn model) plus one run whose
-names and values are hostile markup."""
+the iris workflow of the seeds (three logistic regressions with per-step metrics, a training
+dataset, a confusion matrix image, a CSV sample, a JSON report and a logged scikit-learn model;
+the last one also keeps a saved model among its artifacts and has a nested run) plus one run
+whose names and values are hostile markup."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
 @dataclass(frozen=True)
 class IrisWorkflow:
     experiment_id: str
-    run_ids: dict[str, str]  # run name -> run id
+    run_ids: dict[str, str]  # run name -> run id, the nested "calibration" run included
     model_ids: dict[str, str]  # run name -> logged model id
     hostile_run_id: str
 
@@ -63,9 +64,20 @@ def log_iris_workflow(tracking_uri: str, experiment_name: str = "iris-ui") -> Ir
                 x_test.head(20).to_csv(sample, index=False)
                 mlflow.log_artifact(str(sample), "data")
             mlflow.log_dict({"C": c, "classes": [0, 1, 2]}, "report.json")
+            mlflow.log_input(
+                mlflow.data.from_pandas(x_train, name="iris-train"), context="training"
+            )
             info = mlflow.sklearn.log_model(model, name="model", input_example=x_train.head(3))
             run_ids[name] = run.info.run_id
             model_ids[name] = info.model_id
+            if c == 10.0:
+                # A model directory kept among the run's plain artifacts, and a nested run.
+                with tempfile.TemporaryDirectory() as scratch:
+                    mlflow.sklearn.save_model(model, str(Path(scratch) / "exported"))
+                    mlflow.log_artifacts(str(Path(scratch) / "exported"), "exported_model")
+                with mlflow.start_run(run_name="calibration", nested=True) as child:
+                    mlflow.log_param("method", "sigmoid")
+                    run_ids["calibration"] = child.info.run_id
     with mlflow.start_run(run_name=XSS) as hostile:
         mlflow.log_param("note", XSS)
         mlflow.set_tag("note", XSS)
