@@ -58,11 +58,15 @@ Send = Callable[[Message], Awaitable[None]]
 DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DEFAULT_POLL_INTERVAL_S = 10.0
 DEFAULT_TIMEOUT_S = 60.0
+# Predictions are mostly GIL-bound Python: one thread avoids contention between requests, and
+# processes (``--workers``) use more cores. Models that release the GIL can raise it.
+DEFAULT_THREADS = 1
 ENV_MODEL_URI = "MLHARBOR_SERVING_MODEL_URI"
 ENV_POLL_INTERVAL = "MLHARBOR_SERVING_POLL_INTERVAL"
 ENV_MAX_REQUEST_BYTES = "MLHARBOR_SERVING_MAX_REQUEST_BYTES"
 ENV_ENABLE_PREDICT = "MLHARBOR_SERVING_ENABLE_PREDICT"
 ENV_TIMEOUT = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
+ENV_THREADS = "MLHARBOR_SERVING_THREADS"
 
 _log = logging.getLogger("mlharbor.serving")
 _JSON = b"application/json"
@@ -101,7 +105,7 @@ class ScoringApp:
         enable_predict_route: serve ``POST /predict``.
         max_request_bytes: larger bodies are refused with 413.
         timeout_s: requests running longer are answered with 504.
-        threads: size of the thread pool running predictions.
+        threads: size of the thread pool running predictions (``MLHARBOR_SERVING_THREADS``).
     """
 
     def __init__(
@@ -112,7 +116,7 @@ class ScoringApp:
         enable_predict_route: bool = True,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         timeout_s: float = DEFAULT_TIMEOUT_S,
-        threads: int = min(4, os.cpu_count() or 1),
+        threads: int = DEFAULT_THREADS,
     ) -> None:
         self.slot = slot
         self.follower = follower
@@ -321,6 +325,7 @@ def create_app(
         max_request_bytes=max_request_bytes
         or int(os.environ.get(ENV_MAX_REQUEST_BYTES) or DEFAULT_MAX_REQUEST_BYTES),
         timeout_s=timeout_s or float(os.environ.get(ENV_TIMEOUT) or DEFAULT_TIMEOUT_S),
+        threads=int(os.environ.get(ENV_THREADS) or DEFAULT_THREADS),
     )
     return app
 
