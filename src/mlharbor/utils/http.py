@@ -258,8 +258,7 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def _url(creds: HostCreds, path: str) -> str:
-    if path.startswith(("http://", "https://")):
-        return path
+    # Always below creds.host: credentials are never sent to a host they were not meant for.
     return creds.host.rstrip("/") + "/" + path.lstrip("/")
 
 
@@ -281,8 +280,7 @@ def http_request(
     """Send one request with retries and return the final response, whatever its status.
 
     Args:
-        creds: the server and its credentials; ``path`` is appended to ``creds.host`` unless it is
-            already an absolute ``http(s)`` URL.
+        creds: the server and its credentials; ``path`` is appended to ``creds.host``.
         params: query parameters; list values become repeated keys.
         json_bytes: an already encoded JSON body (sent with ``Content-Type: application/json``).
         body: a factory for a raw body, called once per attempt so a file can be re-opened when a
