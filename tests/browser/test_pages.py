@@ -270,3 +270,52 @@ def test_register_model_from_a_model_directory_among_artifacts(
     assert version["model_version"]["source"].endswith(f"/{run_id}/artifacts/exported_model")
     # The version page reads the flavors from the MLmodel file of the registered directory.
     expect(page.locator(".pill", has_text="sklearn")).to_have_count(1)
+
+
+def _post(server: RunningServer, path: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(
+        f"{server.url}/api/2.0/mlflow/{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_delete_and_restore_runs_and_edit_a_tag(page: Any, ui_server: RunningServer) -> None:
+    experiment_id = _post(ui_server, "experiments/create", {"name": "ui-lifecycle"})[
+        "experiment_id"
+    ]
+    run_ids = [
+        _post(ui_server, "runs/create", {"experiment_id": experiment_id, "run_name": f"r{i}"})[
+            "run"
+        ]["info"]["run_id"]
+        for i in range(3)
+    ]
+    page.goto(f"{ui_server.url}/#/experiments/{experiment_id}")
+    expect(_run_rows(page)).to_have_count(3)
+    for run_id in run_ids[:2]:
+        page.locator(f"tr[data-run-id='{run_id}']").get_by_label("Select run").check()
+    page.click("#delete-runs")
+    expect(_run_rows(page)).to_have_count(1)
+    page.get_by_label("Lifecycle").select_option("DELETED_ONLY")
+    expect(_run_rows(page)).to_have_count(2)
+    page.locator(f"tr[data-run-id='{run_ids[0]}']").get_by_label("Select run").check()
+    page.click("#delete-runs")
+    expect(_run_rows(page)).to_have_count(1)
+    stages = {
+        run_id: _api_get(ui_server, "runs/get", run_id=run_id)["run"]["info"]["lifecycle_stage"]
+        for run_id in run_ids
+    }
+    assert stages == {run_ids[0]: "active", run_ids[1]: "deleted", run_ids[2]: "active"}
+
+    _post(ui_server, "runs/set-tag", {"run_id": run_ids[2], "key": "stage", "value": "draft"})
+    page.goto(f"{ui_server.url}/#/runs/{run_ids[2]}")
+    page.locator("tr[data-tag='stage']").get_by_role("button", name="Edit").click()
+    _submit_dialog(page, key="phase", value="final")
+    page.locator("tr[data-tag='phase']").wait_for()
+    expect(page.locator("tr[data-tag='stage']")).to_have_count(0)
+    tags = _api_get(ui_server, "runs/get", run_id=run_ids[2])["run"]["data"]["tags"]
+    assert {"key": "phase", "value": "final"} in tags
+    assert "stage" not in {tag["key"] for tag in tags}

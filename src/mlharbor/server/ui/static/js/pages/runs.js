@@ -60,14 +60,17 @@ export async function renderRuns(view, params, query, isCurrent) {
   const compare = h("button", { class: "primary", id: "compare-runs", onclick: () => {
     location.hash = hashUrl(["compare"], { runs: [...state.selected].join(","), experiment: experimentId });
   } }, "Compare");
-  const remove = h("button", { class: "danger", onclick: async () => {
-    if (!confirm(`Delete ${state.selected.size} run(s)?`)) return;
+  // Deleted runs are restored, others deleted, by the one action button.
+  const restoring = lifecycle === "DELETED_ONLY";
+  const remove = h("button", { class: restoring ? "" : "danger", id: "delete-runs", onclick: async () => {
+    if (!restoring && !confirm(`Delete ${state.selected.size} run(s)?`)) return;
     try {
-      for (const id of state.selected) await api.post("runs/delete", { run_id: id });
+      for (const id of state.selected) await api.post(restoring ? "runs/restore" : "runs/delete", { run_id: id });
       state.selected.clear();
+      updateButtons();
       await load(state.page);
     } catch (err) { mount(status, errorLine(err)); }
-  } }, "Delete");
+  } }, restoring ? "Restore" : "Delete");
   const columnsPanel = h("div", { class: "columns-panel", hidden: true });
   const columnsButton = h("button", { id: "columns-button", onclick: () => { columnsPanel.hidden = !columnsPanel.hidden; } }, "Columns");
   const lifecycleSelect = h("select", { "aria-label": "Lifecycle", onchange: (e) => navigate({ view: e.target.value }) },
