@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.workflow import IrisWorkflow
-from tests.fixtures.servers import RunningServer
+from tests.fixtures.servers import RunningServer, free_port, run_server
 
 ECHARTS_OPTION = "el => echarts.getInstanceByDom(el).getOption()"
 
@@ -319,3 +321,28 @@ def test_delete_and_restore_runs_and_edit_a_tag(page: Any, ui_server: RunningSer
     tags = _api_get(ui_server, "runs/get", run_id=run_ids[2])["run"]["data"]["tags"]
     assert {"key": "phase", "value": "final"} in tags
     assert "stage" not in {tag["key"] for tag in tags}
+
+
+def test_ui_under_a_static_prefix(chromium: Any, tmp_path: Path) -> None:
+    port = free_port()
+    cmd = [
+        str(Path(sys.executable).with_name("mlharbor")),
+        "server",
+        "--backend-store-uri", f"sqlite:///{tmp_path / 'prefixed.db'}",
+        "--artifacts-destination", str(tmp_path / "artifacts"),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--static-prefix", "/tracking",
+    ]  # fmt: skip
+    with run_server(cmd, port, "/tracking/health", cwd=tmp_path) as server:
+        context = chromium.new_context()
+        try:
+            page = context.new_page()
+            page.goto(server.url + "/tracking")
+            assert page.url == server.url + "/tracking/"
+            page.get_by_role("button", name="Create experiment").click()
+            _submit_dialog(page, name="behind-a-prefix")
+            page.wait_for_url(re.compile(r"/tracking/#/experiments/\d+$"))
+            expect(page.locator("h1")).to_have_text("behind-a-prefix")
+        finally:
+            context.close()

@@ -8,6 +8,7 @@ import { createChart, lineOptions, chartControls, loadChartLibrary } from "../ch
 import { artifactBrowser } from "../artifacts.js";
 import { registerModel } from "../register.js";
 
+const MAX_CHART_POINTS = 2500;
 const TABS = [["overview", "Overview"], ["metrics", "Metric charts"], ["artifacts", "Artifacts"]];
 
 export async function renderRun(view, params, query, isCurrent) {
@@ -171,7 +172,9 @@ async function renderCharts(body, run) {
     grid.appendChild(el);
     const entry = { points: null, draw() { if (this.points) chart.setOption(lineOptions(key, [{ name: key, points: this.points }], opts), true); } };
     charts.push(entry);
-    api.get("metrics/get-history", { run_id: run.info.run_id, metric_key: key }).then((reply) => {
+    // The server samples long histories evenly (first and last step kept), so a metric with
+    // millions of points still draws at once.
+    api.get("metrics/get-history-bulk-interval", { run_ids: [run.info.run_id], metric_key: key, max_results: MAX_CHART_POINTS }).then((reply) => {
       entry.points = reply.metrics || [];
       entry.draw();
       el.dataset.points = String(entry.points.length);
