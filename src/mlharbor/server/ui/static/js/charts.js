@@ -64,7 +64,6 @@ export function lineOptions(title, series, opts) {
     title: { text: title, textStyle: { fontSize: 13 } },
     tooltip: {
       trigger: "axis",
-      valueFormatter: (v) => (typeof v === "number" ? String(Number(v.toPrecision(6))) : v),
       formatter: (items) => items.map((i) => `${i.marker}${escapeText(i.seriesName)}: ${escapeText(Number(i.value[1]).toPrecision(6))}`).join("<br>"),
     },
     legend: { type: "scroll", bottom: 0 },

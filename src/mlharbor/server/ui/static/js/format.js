@@ -19,16 +19,12 @@ export function formatDuration(start, end) {
 
 export function formatNumber(v) {
   if (v === undefined || v === null || v === "") return "";
-  if (typeof v === "string") {
-    if (v === "NaN" || v === "Infinity" || v === "-Infinity") return v;
-    return v;
-  }
+  // NaN and infinities arrive as the strings "NaN", "Infinity" and "-Infinity".
+  if (typeof v === "string") return v;
   if (Number.isInteger(v)) return String(v);
   const abs = Math.abs(v);
   return abs !== 0 && (abs < 1e-4 || abs >= 1e6) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
 }
-
-export const RUN_NAME_TAG = "mlflow.runName";
 
 export function runName(run) {
   return run.info.run_name || run.info.run_id;
