@@ -27,7 +27,7 @@ export async function renderRun(view, params, query, isCurrent) {
       class: id === tab ? "active" : "", onclick: () => { location.hash = hashUrl(["runs", runId], { tab: id }); },
     }, label))),
     body);
-  if (tab === "metrics") return renderCharts(body, run);
+  if (tab === "metrics") return renderCharts(body, run, query.get("metric"));
   if (tab === "artifacts") {
     mount(body, artifactBrowser({
       runId,
@@ -159,7 +159,7 @@ function loggedModels(models, run) {
     })));
 }
 
-async function renderCharts(body, run) {
+async function renderCharts(body, run, focus) {
   const keys = [...new Set((run.data.metrics || []).map((m) => m.key))].sort();
   if (!keys.length) { mount(body, h("p", { class: "muted" }, "This run has no metrics.")); return; }
   await loadChartLibrary();
@@ -170,6 +170,7 @@ async function renderCharts(body, run) {
   for (const key of keys) {
     const { el, chart } = createChart("chart", { dataset: { metric: key } });
     grid.appendChild(el);
+    if (key === focus) requestAnimationFrame(() => el.scrollIntoView({ block: "center" }));
     const entry = { points: null, draw() { if (this.points) chart.setOption(lineOptions(key, [{ name: key, points: this.points }], opts), true); } };
     charts.push(entry);
     // The server samples long histories evenly (first and last step kept), so a metric with
