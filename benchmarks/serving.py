@@ -1,8 +1,9 @@
 """Scoring-server latency and throughput: ``mlharbor models serve`` vs ``mlflow models serve``.
 
 Both servers serve the same model directory (saved once by mlharbor; MLflow 3.17.2 loads it
-unchanged) with one worker each, ``--env-manager local``, one after the other, driven by the same
-client (``requests`` sessions in this process) with the same ``/invocations`` bodies. Two models:
+unchanged) with one worker each, ``--env-manager local``, and run at the same time; the same
+client (``requests`` sessions in this process) sends the same ``/invocations`` bodies to each in
+turn, so load from elsewhere on the machine hits both alike. Two models:
 the iris RandomForest of the seed workflow (100 trees, where prediction itself dominates) and a
 logistic regression (where the server's own overhead dominates). Prints a table and writes
 ``.bench/serving.json``.
@@ -14,6 +15,7 @@ logistic regression (where the server's own overhead dominates). Prints a table 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -28,14 +30,16 @@ from tests.fixtures.servers import free_port, run_server
 from benchmarks.common import machine, mlflow_python, render_table, speedup, write_json
 
 FULL = {
+    "rounds": 5,
     "single": 500,
     "warmup": 30,
     "threads": 8,
-    "per_thread": 100,
+    "per_thread": 40,
     "batch_rows": 10_000,
     "batches": 7,
 }
 QUICK = {
+    "rounds": 3,
     "single": 60,
     "warmup": 10,
     "threads": 8,
@@ -92,16 +96,9 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def bench_server(url: str, sizes: dict[str, int], big: dict[str, Any]) -> dict[str, Any]:
+def _burst(url: str, sizes: dict[str, int], body: dict[str, Any]) -> float:
+    """Requests per second of ``threads`` clients sending ``per_thread`` requests each."""
     import requests
-
-    invocations = url + "/invocations"
-    single = {"dataframe_split": {"columns": COLUMNS, "data": [ROW]}}
-    with requests.Session() as session:
-        for _ in range(sizes["warmup"]):
-            _post(session, invocations, single)
-        latencies = [_post(session, invocations, single) for _ in range(sizes["single"])]
-        batch = [_post(session, invocations, big) for _ in range(sizes["batches"])]
 
     errors: list[str] = []
 
@@ -109,7 +106,7 @@ def bench_server(url: str, sizes: dict[str, int], big: dict[str, Any]) -> dict[s
         with requests.Session() as own:
             try:
                 for _ in range(sizes["per_thread"]):
-                    _post(own, invocations, single)
+                    _post(own, url, body)
             except Exception as exc:
                 errors.append(repr(exc))
 
@@ -122,11 +119,47 @@ def bench_server(url: str, sizes: dict[str, int], big: dict[str, Any]) -> dict[s
     elapsed = time.perf_counter() - start
     if errors:
         raise RuntimeError(f"concurrent clients failed: {errors[:3]}")
+    return sizes["threads"] * sizes["per_thread"] / elapsed
+
+
+def bench_servers(
+    urls: dict[str, str], sizes: dict[str, int], big: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Drive every server in ``urls`` (impl -> base URL) with the same requests, interleaved:
+    one request (or burst) to each in turn, the order flipping every round, so a noisy
+    neighbour on a shared machine slows all sides alike."""
+    import requests
+
+    single = {"dataframe_split": {"columns": COLUMNS, "data": [ROW]}}
+    impls = list(urls)
+    latencies: dict[str, list[float]] = {impl: [] for impl in impls}
+    batch: dict[str, list[float]] = {impl: [] for impl in impls}
+    bursts: dict[str, list[float]] = {impl: [] for impl in impls}
+    sessions = {impl: requests.Session() for impl in impls}
+    try:
+        for _ in range(sizes["warmup"]):
+            for impl in impls:
+                _post(sessions[impl], urls[impl] + "/invocations", single)
+        for i in range(sizes["single"]):
+            for impl in impls if i % 2 == 0 else impls[::-1]:
+                latencies[impl].append(_post(sessions[impl], urls[impl] + "/invocations", single))
+        for i in range(sizes["batches"]):
+            for impl in impls if i % 2 == 0 else impls[::-1]:
+                batch[impl].append(_post(sessions[impl], urls[impl] + "/invocations", big))
+    finally:
+        for session in sessions.values():
+            session.close()
+    for i in range(sizes["rounds"]):
+        for impl in impls if i % 2 == 0 else impls[::-1]:
+            bursts[impl].append(_burst(urls[impl] + "/invocations", sizes, single))
     return {
-        "single_p50_ms": statistics.median(latencies) * 1000,
-        "single_p95_ms": _percentile(latencies, 0.95) * 1000,
-        "throughput_rps": sizes["threads"] * sizes["per_thread"] / elapsed,
-        "batch_median_ms": statistics.median(batch) * 1000,
+        impl: {
+            "single_p50_ms": statistics.median(latencies[impl]) * 1000,
+            "single_p95_ms": _percentile(latencies[impl], 0.95) * 1000,
+            "throughput_rps": statistics.median(bursts[impl]),
+            "batch_median_ms": statistics.median(batch[impl]) * 1000,
+        }
+        for impl in impls
     }
 
 
@@ -144,15 +177,23 @@ def command(impl: str, model_dir: str, port: int) -> tuple[list[str], dict[str, 
 
 
 def measure(
-    impl: str, model_dir: str, sizes: dict[str, int], big: dict[str, Any]
-) -> dict[str, Any]:
-    port = free_port()
-    cmd, env = command(impl, model_dir, port)
-    started = time.perf_counter()
-    with run_server(cmd, port, "/ping", env, timeout_s=180) as server:
-        startup = time.perf_counter() - started
-        figures = bench_server(server.url, sizes, big)
-    figures["startup_s"] = startup
+    impls: list[str], model_dir: str, sizes: dict[str, int], big: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Start every implementation on ``model_dir`` (one after the other, timing start-up),
+    keep them all running, then drive them side by side."""
+    with contextlib.ExitStack() as stack:
+        urls: dict[str, str] = {}
+        startup: dict[str, float] = {}
+        for impl in impls:
+            port = free_port()
+            cmd, env = command(impl, model_dir, port)
+            started = time.perf_counter()
+            server = stack.enter_context(run_server(cmd, port, "/ping", env, timeout_s=180))
+            startup[impl] = time.perf_counter() - started
+            urls[impl] = server.url
+        figures = bench_servers(urls, sizes, big)
+    for impl in impls:
+        figures[impl]["startup_s"] = startup[impl]
     return figures
 
 
@@ -177,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mlharbor-bench-serving-") as scratch:
         models = save_models(Path(scratch))
         for model_name, model_dir in models.items():
-            results[model_name] = {impl: measure(impl, model_dir, sizes, big) for impl in impls}
+            results[model_name] = measure(impls, model_dir, sizes, big)
     summary: dict[str, list[dict[str, Any]]] = {}
     for model_name, by_impl in results.items():
         rows = []
