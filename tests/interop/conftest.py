@@ -1,17 +1,19 @@
-"""A real ``mlflow server`` 3.17.2 from the reference venv, started once per test session.
+"""Real servers for the interop tests, each started once per test session: the reference
+``mlflow server`` 3.17.2 and ``mlharbor server``, both over fresh SQLite files and proxying
+artifacts to local directories.
 
 Every test in this directory is marked ``interop``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.servers import RunningServer, free_port, run_server
+from tests.interop.commands import MLFLOW_SERVER_ENV, mlflow_server_cmd, mlharbor_server_cmd
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -25,45 +27,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def mlflow_server(
     mlflow_python: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    """``mlflow server`` over a fresh SQLite file, proxying artifacts to a local directory."""
     root = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
-    mlflow_bin = str(Path(mlflow_python).with_name("mlflow"))
-    cmd = [
-        mlflow_bin,
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'mlflow.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    env = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
-    with run_server(cmd, port, "/health", env, timeout_s=180, cwd=root) as server:
+    flags = ("--artifacts-destination", str(root / "artifacts"))
+    cmd = mlflow_server_cmd(mlflow_python, root, port, *flags)
+    with run_server(cmd, port, "/health", MLFLOW_SERVER_ENV, timeout_s=180, cwd=root) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def mlharbor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """``mlharbor server`` over a fresh SQLite file, proxying artifacts to a local directory."""
     root = tmp_path_factory.mktemp("mlharbor-server")
     port = free_port()
-    cmd = [
-        str(Path(sys.executable).with_name("mlharbor")),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'mlharbor.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = mlharbor_server_cmd(root, port, "--artifacts-destination", str(root / "artifacts"))
     with run_server(cmd, port, "/health", timeout_s=120, cwd=root) as server:
         yield server

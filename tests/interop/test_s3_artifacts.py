@@ -18,6 +18,7 @@ import pytest
 from mlharbor.store.artifact.s3 import S3ArtifactRepository
 from tests.fixtures.s3 import create_bucket, s3_environment
 from tests.fixtures.servers import RunningServer, free_port, run_server
+from tests.interop.commands import MLFLOW_SERVER_ENV, mlflow_server_cmd, mlharbor_server_cmd
 from tests.interop.workflows import run_tracking_workflow
 
 
@@ -31,20 +32,6 @@ def _keys(endpoint: str, bucket: str, monkeypatch: pytest.MonkeyPatch) -> list[s
     )
 
 
-def _mlharbor_cmd(root: Path, port: int, *artifact_flags: str) -> list[str]:
-    return [
-        str(Path(sys.executable).with_name("mlharbor")),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'db.sqlite'}",
-        *artifact_flags,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-
-
 @pytest.fixture(scope="module")
 def bucket(s3_server: str) -> str:
     return create_bucket(s3_server)
@@ -56,7 +43,7 @@ def proxy_server(
 ) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("s3-proxy")
     port = free_port()
-    cmd = _mlharbor_cmd(root, port, "--artifacts-destination", f"s3://{bucket}/proxied")
+    cmd = mlharbor_server_cmd(root, port, "--artifacts-destination", f"s3://{bucket}/proxied")
     with run_server(cmd, port, "/health", s3_environment(s3_server), cwd=root) as server:
         yield server
 
@@ -75,22 +62,10 @@ def direct_server(
     port = free_port()
     flags = ("--default-artifact-root", f"s3://{bucket}/direct", "--no-serve-artifacts")
     if request.param == "mlharbor":
-        cmd = _mlharbor_cmd(root, port, *flags)
+        cmd = mlharbor_server_cmd(root, port, *flags)
     else:
-        cmd = [
-            str(Path(mlflow_python).with_name("mlflow")),
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{root / 'db.sqlite'}",
-            *flags,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ]
-    env = {**s3_environment(s3_server), "MLFLOW_DISABLE_TELEMETRY": "true"}
+        cmd = mlflow_server_cmd(mlflow_python, root, port, *flags)
+    env = {**s3_environment(s3_server), **MLFLOW_SERVER_ENV}
     with run_server(cmd, port, "/health", env, timeout_s=180, cwd=root) as server:
         yield server
 
