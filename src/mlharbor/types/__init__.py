@@ -4,30 +4,5 @@ as ``from mlharbor.types import Schema, ColSpec``. The definitions live in
 
 from __future__ import annotations
 
-from mlharbor.models.schema import (
-    AnyType,
-    Array,
-    ColSpec,
-    DataType,
-    Map,
-    Object,
-    ParamSchema,
-    ParamSpec,
-    Property,
-    Schema,
-    TensorSpec,
-)
-
-__all__ = [
-    "AnyType",
-    "Array",
-    "ColSpec",
-    "DataType",
-    "Map",
-    "Object",
-    "ParamSchema",
-    "ParamSpec",
-    "Property",
-    "Schema",
-    "TensorSpec",
-]
+from mlharbor.models.schema import *  # noqa: F403
+from mlharbor.models.schema import __all__ as __all__

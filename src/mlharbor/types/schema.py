@@ -2,30 +2,5 @@
 
 from __future__ import annotations
 
-from mlharbor.types import (
-    AnyType,
-    Array,
-    ColSpec,
-    DataType,
-    Map,
-    Object,
-    ParamSchema,
-    ParamSpec,
-    Property,
-    Schema,
-    TensorSpec,
-)
-
-__all__ = [
-    "AnyType",
-    "Array",
-    "ColSpec",
-    "DataType",
-    "Map",
-    "Object",
-    "ParamSchema",
-    "ParamSpec",
-    "Property",
-    "Schema",
-    "TensorSpec",
-]
+from mlharbor.models.schema import *  # noqa: F403
+from mlharbor.models.schema import __all__ as __all__
