@@ -122,7 +122,7 @@ def render_table(title: str, rows: Sequence[Row | TableRow]) -> str:
         text = f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
         return (">" + text) if at_least else text
 
-    header = f"{'':34} {'mlharbor':>12} {'mlflow':>12} {'speed-up':>9}"
+    header = f"{'':34} {'mlharbor':>12} {'mlflow':>12} {'speed-up':>11}"
     lines = [title, header, "-" * len(header)]
     for row in rows:
         if isinstance(row, Row):
@@ -137,7 +137,7 @@ def render_table(title: str, rows: Sequence[Row | TableRow]) -> str:
             ratio_text = ("<" if ours_bound else ">" if theirs_bound else "") + f"{ratio:.2f}x"
         lines.append(
             f"{label:34} {cell(ours, ours_bound):>12} {cell(theirs, theirs_bound):>12} "
-            f"{ratio_text:>9}"
+            f"{ratio_text:>11}"
         )
     return "\n".join(lines)
 
