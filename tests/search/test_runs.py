@@ -238,5 +238,5 @@ def test_seed_query_walks_the_metric_index(tmp_path: Path) -> None:
     with engine.connect() as conn:
         plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
     engine.dispose()
-    assert plan[0].startswith("SEARCH order_1 USING INDEX ix_latest_metrics_key_value")
+    assert plan[0].startswith("SEARCH order_1 USING COVERING INDEX ix_latest_metrics_key_value")
     assert not any(step == "USE TEMP B-TREE FOR ORDER BY" for step in plan)

@@ -13,7 +13,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, case, exists, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 
 from mlharbor.entities.enums import LifecycleStage, ViewType
 from mlharbor.store.search.grammar import Comparison, Grammar, Kind, OrderKey
@@ -106,8 +121,62 @@ def _condition(comparison: Comparison) -> ColumnElement[bool]:
     )
 
 
-def _requires_real_metric(comparisons: Sequence[Comparison], key: str) -> bool:
+def _guarantees_present(comparisons: Sequence[Comparison], key: OrderKey) -> bool:
+    """Whether a filter already excludes runs lacking ``key`` (every comparison but IS NULL)."""
+    return any(
+        c.kind is key.kind and c.key == key.key and c.comparator != "IS NULL" for c in comparisons
+    )
+
+
+def _excludes_nan(comparisons: Sequence[Comparison], key: str) -> bool:
     return any(c.kind is Kind.METRIC and c.key == key and c.comparator != "!=" for c in comparisons)
+
+
+def _driving_condition(driving: Any, comparison: Comparison, key: OrderKey) -> ColumnElement[bool]:
+    if comparison.kind is not key.kind or comparison.key != key.key:
+        return _condition(comparison)
+    if comparison.comparator == "IS NULL":
+        return false()
+    if comparison.comparator == "IS NOT NULL":
+        return true()
+    if key.kind is Kind.METRIC:
+        return _metric_condition(driving, comparison)
+    return compare(driving.c.value, comparison.comparator, comparison.value)
+
+
+def _ordering(
+    order_keys: Sequence[OrderKey], source: FromClause
+) -> tuple[FromClause, list[tuple[ColumnElement[Any], bool]]]:
+    """Joins and ``(expression, descending)`` sort terms for ``order_keys``, then the ties."""
+    terms: list[tuple[ColumnElement[Any], bool]] = []
+    for position, key in enumerate(order_keys, start=2):
+        if key.kind is Kind.ATTRIBUTE:
+            column = runs.c[_COLUMNS[key.key]]
+            if key.key in _NULLABLE:
+                terms.append((missing_last(column), False))
+            terms.append((column, not key.ascending))
+            continue
+        table = {Kind.METRIC: latest_metrics, Kind.PARAM: params}.get(key.kind, run_tags)
+        joined = table.alias(f"order_{position}")
+        source = source.outerjoin(
+            joined, and_(joined.c.run_uuid == runs.c.run_uuid, joined.c.key == key.key)
+        )
+        if key.kind is Kind.METRIC:
+            rank = case((is_true(joined.c.is_nan), 1), (joined.c.run_uuid.is_(None), 2), else_=0)
+            terms.append((rank, False))
+        else:
+            terms.append((missing_last(joined.c.value), False))
+        terms.append((joined.c.value, not key.ascending))
+    if not any(k.kind is Kind.ATTRIBUTE and k.key == "start_time" for k in order_keys):
+        # No NULL handling here: the store gives every run a start_time, and a plain DESC lets
+        # the planner walk ix_runs_experiment_start backwards instead of sorting the experiment.
+        terms.append((runs.c.start_time, True))
+    terms.append((runs.c.run_uuid, False))
+    return source, terms
+
+
+def _sorted(terms: Sequence[tuple[ColumnElement[Any], bool]]) -> list[ColumnElement[Any]]:
+    return [term.desc() if descending else term.asc() for term, descending in terms]
 
 
 def run_search_select(
@@ -130,75 +199,101 @@ def run_search_select(
     comparisons = RUN_GRAMMAR.parse_filter(filter_string)
     order_keys = RUN_GRAMMAR.parse_order_by(order_by)
     stages = [stage.value for stage in LifecycleStage.matching(ViewType.coerce(view_type))]
-
-    source: FromClause = runs
-    where: list[ColumnElement[bool]] = [
+    scope = [
         runs.c.experiment_id.in_(parse_experiment_ids(experiment_ids)),
         runs.c.lifecycle_stage.in_(stages),
     ]
-    first = order_keys[0] if order_keys else None
-    driving: Any = None
-    if (
-        first is not None
-        and first.kind is Kind.METRIC
-        and _requires_real_metric(comparisons, first.key)
-    ):
-        driving = latest_metrics.alias("order_1")
-        source = source.join(
-            driving,
-            and_(driving.c.run_uuid == runs.c.run_uuid, driving.c.key == first.key),
-        )
-        where.append(is_false(driving.c.is_nan))
-    for comparison in comparisons:
-        if (
-            driving is not None
-            and comparison.kind is Kind.METRIC
-            and comparison.key == first.key  # type: ignore[union-attr]
-            and comparison.comparator != "!="
-        ):
-            where.append(compare(driving.c.value, comparison.comparator, comparison.value))
-        else:
-            where.append(_condition(comparison))
-
-    ordering: list[ColumnElement[Any]] = []
-    for position, key in enumerate(order_keys, start=1):
-        if key.kind is Kind.ATTRIBUTE:
-            column = runs.c[_COLUMNS[key.key]]
-            if key.key in _NULLABLE:
-                ordering.append(missing_last(column))
-            ordering.append(column.asc() if key.ascending else column.desc())
-            continue
-        if position == 1 and driving is not None:
-            value = driving.c.value
-        elif key.kind is Kind.METRIC:
-            joined = latest_metrics.alias(f"order_{position}")
-            source = source.outerjoin(
-                joined, and_(joined.c.run_uuid == runs.c.run_uuid, joined.c.key == key.key)
-            )
-            value = joined.c.value
-            ordering.append(
-                case((is_true(joined.c.is_nan), 1), (joined.c.run_uuid.is_(None), 2), else_=0)
-            )
-        else:
-            table = params if key.kind is Kind.PARAM else run_tags
-            joined = table.alias(f"order_{position}")
-            source = source.outerjoin(
-                joined, and_(joined.c.run_uuid == runs.c.run_uuid, joined.c.key == key.key)
-            )
-            value = joined.c.value
-            ordering.append(missing_last(value))
-        ordering.append(value.asc() if key.ascending else value.desc())
-    if not any(k.kind is Kind.ATTRIBUTE and k.key == "start_time" for k in order_keys):
-        # No NULL handling here: the store gives every run a start_time, and a plain DESC lets
-        # PostgreSQL walk ix_runs_experiment_start backwards instead of sorting the experiment.
-        ordering.append(runs.c.start_time.desc())
-    ordering.append(runs.c.run_uuid.asc())
-
+    if order_keys and order_keys[0].kind is not Kind.ATTRIBUTE:
+        return _grouped_select(order_keys, comparisons, scope, offset, limit)
+    where = [*scope, *(_condition(comparison) for comparison in comparisons)]
+    source, terms = _ordering(order_keys, runs)
     return (
         select(runs.c.run_uuid)
         .select_from(source)
         .where(*where)
-        .order_by(*ordering)
+        .order_by(*_sorted(terms))
+        .offset(offset)
+        .limit(limit)
+    )
+
+
+def _grouped_select(
+    order_keys: Sequence[OrderKey],
+    comparisons: Sequence[Comparison],
+    scope: Sequence[ColumnElement[bool]],
+    offset: int,
+    limit: int,
+) -> Select[tuple[str]]:
+    """Search ordered first by a metric, param or tag, as up to three ordered groups.
+
+    Runs with a value come first, read in value order from the ``(key, value)`` index and cut
+    at ``offset + limit``; then (metrics) runs whose value is NaN; then runs lacking the key.
+    A later group only runs when the earlier ones, each cut at ``offset + limit``, fell short:
+    finding runs that lack a key means probing every run of the experiments.
+    """
+    first = order_keys[0]
+    table = {Kind.METRIC: latest_metrics, Kind.PARAM: params}.get(first.kind, run_tags)
+    driving = table.alias("order_1")
+    on_key = and_(driving.c.run_uuid == runs.c.run_uuid, driving.c.key == first.key)
+    wanted = offset + limit
+
+    groups: list[tuple[FromClause, list[ColumnElement[bool]], bool]] = []
+    where = [*scope, *(_condition(comparison) for comparison in comparisons)]
+    # In the first group, filters on the sort key test the joined row itself, so the index
+    # range they select is the one walked.
+    with_value = [*scope, *(_driving_condition(driving, c, first) for c in comparisons)]
+    if first.kind is Kind.METRIC:
+        with_value.append(is_false(driving.c.is_nan))
+    groups.append((runs.join(driving, on_key), with_value, True))
+    if first.kind is Kind.METRIC and not _excludes_nan(comparisons, first.key):
+        groups.append((runs.join(driving, on_key), [*where, is_true(driving.c.is_nan)], False))
+    if not _guarantees_present(comparisons, first):
+        groups.append((runs, [*where, ~_keyed_exists(table, first.key)], False))
+
+    members: list[Select[Any]] = []
+    earlier: list[Select[Any]] = []
+    descending: list[bool] = []
+    for rank, (joined, conditions, has_value) in enumerate(groups):
+        source, terms = _ordering(order_keys[1:], joined)
+        value = driving.c.value if has_value else cast(null(), driving.c.value.type)
+        sort = [(value, not first.ascending), *terms]
+        descending = [d for _, d in sort]
+        if rank == 0:
+            first_sort = sort
+        # A LIMIT of 0 stops both engines before they read a row, unlike a WHERE guard.
+        room: Any = wanted
+        if earlier:
+            counted = union_all(*earlier).limit(wanted).subquery()
+            room = wanted - select(func.count()).select_from(counted).scalar_subquery()
+        group = (
+            select(
+                runs.c.run_uuid,
+                literal(rank).label("grp"),
+                *(term.label(f"s{i}") for i, (term, _) in enumerate(sort)),
+            )
+            .select_from(source)
+            .where(*conditions)
+            .order_by(*_sorted(sort))
+            .limit(room)
+            .subquery(f"g{rank}")
+        )
+        members.append(select(group))
+        earlier.append(select(runs.c.run_uuid).select_from(joined).where(*conditions))
+    if len(members) == 1:
+        # Only runs with a real value can match: the first group alone is the answer.
+        return (
+            select(runs.c.run_uuid)
+            .select_from(groups[0][0])
+            .where(*groups[0][1])
+            .order_by(*_sorted(first_sort))
+            .offset(offset)
+            .limit(limit)
+        )
+    combined = union_all(*members).subquery("grouped")
+    outer = [(combined.c[f"s{i}"], d) for i, d in enumerate(descending)]
+    return (
+        select(combined.c.run_uuid)
+        .order_by(combined.c.grp.asc(), *_sorted(outer))
         .offset(offset)
         .limit(limit)
     )

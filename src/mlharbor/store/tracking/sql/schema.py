@@ -7,7 +7,11 @@ Design notes:
   run pages and search.
 - NaN is stored as value 0 with ``is_nan`` set: SQLite turns NaN into NULL.
 - Search joins the per-run tables by their (run_uuid, key) primary keys; ``(key, value)`` indexes
-  serve filters and sorts that start from a key.
+  serve filters and sorts that start from a key, so a page ordered by a metric, param or tag
+  reads the index in order and stops at the LIMIT. ``latest_metrics`` puts ``is_nan`` before
+  ``value`` so the NaN group is its own short range. PostgreSQL caps a btree entry near 2.7 kB
+  and param and tag values reach 6000 characters: there the param and tag value indexes
+  leave out long values (``_SHORT_VALUE``), and inserting a long value never fails.
 """
 
 from __future__ import annotations
@@ -26,9 +30,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
+
+# Bytes of a value PostgreSQL's value indexes hold: with a 250-character key (1000 bytes) and the
+# run id, an entry stays under the 2704-byte btree limit.
+_SHORT_VALUE = "octet_length(value) <= 1500"
 
 experiments = Table(
     "experiments",
@@ -84,6 +93,7 @@ run_tags = Table(
     Column("value", Text, nullable=False),
     PrimaryKeyConstraint("run_uuid", "key"),
     Index("ix_run_tags_key", "key", "run_uuid"),
+    Index("ix_run_tags_key_value", "key", "value", "run_uuid", postgresql_where=text(_SHORT_VALUE)),
 )
 
 params = Table(
@@ -94,6 +104,7 @@ params = Table(
     Column("value", Text, nullable=False),
     PrimaryKeyConstraint("run_uuid", "key"),
     Index("ix_params_key", "key", "run_uuid"),
+    Index("ix_params_key_value", "key", "value", "run_uuid", postgresql_where=text(_SHORT_VALUE)),
 )
 
 metrics = Table(
@@ -121,7 +132,7 @@ latest_metrics = Table(
     Column("value", Float(precision=53), nullable=False),
     Column("is_nan", Boolean, nullable=False),
     PrimaryKeyConstraint("run_uuid", "key"),
-    Index("ix_latest_metrics_key_value", "key", "value", "run_uuid"),
+    Index("ix_latest_metrics_key_value", "key", "is_nan", "value", "run_uuid"),
 )
 
 datasets = Table(
