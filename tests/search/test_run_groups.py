@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from mlharbor.entities.enums import ViewType
+from mlharbor.store.search import runs as search_runs
 from mlharbor.store.search.runs import run_search_select
 from mlharbor.store.tracking.sql import schema
 from tests.search.data import add_experiment, add_run
@@ -24,8 +25,16 @@ def _ids(engine: Engine, filter_string: str | None, order_by: Sequence[str], off
         return [str(run_id) for run_id in conn.execute(query).scalars()]
 
 
+@pytest.fixture(params=["sort", "walk"])
+def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both plans of the first group: the small-experiment sort and the index walk."""
+    if request.param == "walk":
+        monkeypatch.setattr(search_runs, "WALK_THRESHOLD", 1)
+    return str(request.param)
+
+
 @pytest.fixture
-def mixed(fresh_engine: Engine) -> Engine:
+def mixed(fresh_engine: Engine, plan: str) -> Engine:
     """Runs with a metric value, a NaN or no metric; a param that some runs lack; ties."""
     rng = random.Random(7)
     with fresh_engine.begin() as conn:
@@ -100,7 +109,7 @@ def test_filter_on_the_sort_key_keeps_only_its_group(mixed: Engine) -> None:
     assert unequal == [r for r in everything if r in set(unequal)]
 
 
-def test_long_param_values_are_stored_and_sorted(fresh_engine: Engine) -> None:
+def test_long_param_values_are_stored_and_sorted(fresh_engine: Engine, plan: str) -> None:
     """Values past PostgreSQL's btree entry limit insert fine and sort with the rest."""
     with fresh_engine.begin() as conn:
         add_experiment(conn, 1)

@@ -99,7 +99,7 @@ def search(
 ) -> list[str]:
     query = run_search_select(experiment_ids, filter_string, view, order_by, offset, limit)
     with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+        return [str(run_id) for run_id in conn.execute(query).scalars()]
 
 
 def test_seed_filter_and_order(tour: Engine) -> None:
@@ -222,8 +222,9 @@ def test_bad_filter_raises_before_sql(tour: Engine) -> None:
 
 
 def test_seed_query_walks_the_metric_index(tmp_path: Path) -> None:
-    """The metric both filtered and sorted on drives the query through its (key, value) index,
-    so SQLite can stop at the LIMIT instead of sorting every run of the experiment."""
+    """The metric both filtered and sorted on drives the big-experiment plan through its
+    (key, is_nan, value) index, so SQLite can stop at the LIMIT instead of sorting every run;
+    the small-experiment plan reads the experiment's runs and probes their metric."""
     engine = create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
     metadata.create_all(engine)
     query = run_search_select(
@@ -238,5 +239,6 @@ def test_seed_query_walks_the_metric_index(tmp_path: Path) -> None:
     with engine.connect() as conn:
         plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
     engine.dispose()
-    assert plan[0].startswith("SEARCH order_1 USING COVERING INDEX ix_latest_metrics_key_value")
-    assert not any(step == "USE TEMP B-TREE FOR ORDER BY" for step in plan)
+    walk = "SEARCH order_1 USING COVERING INDEX ix_latest_metrics_key_value (key=? AND is_nan=?"
+    assert any(step.startswith(walk) for step in plan)
+    assert "SEARCH order_1 USING INDEX sqlite_autoindex_latest_metrics_1 (run_uuid=?)" in plan

@@ -54,6 +54,8 @@ __all__ = ["RUN_GRAMMAR", "parse_run_filter", "parse_run_order_by", "run_search_
 RUN_GRAMMAR = Grammar()
 
 DATASET_CONTEXT_TAG = "mlflow.data.context"
+# Runs an experiment needs before a search ordered by a per-run key walks that key's index.
+WALK_THRESHOLD = 5000
 
 _COLUMNS = {
     "run_id": "run_uuid",
@@ -199,12 +201,10 @@ def run_search_select(
     comparisons = RUN_GRAMMAR.parse_filter(filter_string)
     order_keys = RUN_GRAMMAR.parse_order_by(order_by)
     stages = [stage.value for stage in LifecycleStage.matching(ViewType.coerce(view_type))]
-    scope = [
-        runs.c.experiment_id.in_(parse_experiment_ids(experiment_ids)),
-        runs.c.lifecycle_stage.in_(stages),
-    ]
+    ids = parse_experiment_ids(experiment_ids)
     if order_keys and order_keys[0].kind is not Kind.ATTRIBUTE:
-        return _grouped_select(order_keys, comparisons, scope, offset, limit)
+        return _grouped_select(order_keys, comparisons, ids, stages, offset, limit)
+    scope = [runs.c.experiment_id.in_(ids), runs.c.lifecycle_stage.in_(stages)]
     where = [*scope, *(_condition(comparison) for comparison in comparisons)]
     source, terms = _ordering(order_keys, runs)
     return (
@@ -220,75 +220,91 @@ def run_search_select(
 def _grouped_select(
     order_keys: Sequence[OrderKey],
     comparisons: Sequence[Comparison],
-    scope: Sequence[ColumnElement[bool]],
+    experiment_ids: Sequence[int],
+    stages: Sequence[str],
     offset: int,
     limit: int,
 ) -> Select[tuple[str]]:
     """Search ordered first by a metric, param or tag, as up to three ordered groups.
 
-    Runs with a value come first, read in value order from the ``(key, value)`` index and cut
-    at ``offset + limit``; then (metrics) runs whose value is NaN; then runs lacking the key.
-    A later group only runs when the earlier ones, each cut at ``offset + limit``, fell short:
-    finding runs that lack a key means probing every run of the experiments.
+    Runs with a value come first, then (metrics) runs whose value is NaN, then runs lacking the
+    key; each group is cut at ``offset + limit`` and a later group only runs when the earlier
+    ones fell short: finding runs that lack a key means probing every run of the experiments.
+
+    The first group has two plans and runs one: experiments with at least
+    :data:`WALK_THRESHOLD` runs read the ``(key, value)`` index in value order and stop at the
+    limit; smaller ones sort their own runs, which beats walking a key shared with bigger
+    experiments. Each plan disables the other's index (``+ 0``, ``|| ''``), so table
+    statistics cannot swap them.
     """
     first = order_keys[0]
     table = {Kind.METRIC: latest_metrics, Kind.PARAM: params}.get(first.kind, run_tags)
     driving = table.alias("order_1")
-    on_key = and_(driving.c.run_uuid == runs.c.run_uuid, driving.c.key == first.key)
     wanted = offset + limit
-
-    groups: list[tuple[FromClause, list[ColumnElement[bool]], bool]] = []
+    scope = [runs.c.experiment_id.in_(experiment_ids), runs.c.lifecycle_stage.in_(stages)]
     where = [*scope, *(_condition(comparison) for comparison in comparisons)]
-    # In the first group, filters on the sort key test the joined row itself, so the index
-    # range they select is the one walked.
-    with_value = [*scope, *(_driving_condition(driving, c, first) for c in comparisons)]
+    on_key = and_(driving.c.run_uuid == runs.c.run_uuid, driving.c.key == first.key)
+    joined = runs.join(driving, on_key)
+    # Filters on the sort key test the joined row itself, so they narrow the walked range.
+    with_value = [*(_driving_condition(driving, c, first) for c in comparisons)]
     if first.kind is Kind.METRIC:
         with_value.append(is_false(driving.c.is_nan))
-    groups.append((runs.join(driving, on_key), with_value, True))
+
+    big = (
+        select(func.count())
+        .select_from(select(runs.c.run_uuid).where(*scope).limit(WALK_THRESHOLD).subquery())
+        .scalar_subquery()
+        >= WALK_THRESHOLD
+    )
+    walk = (
+        joined,
+        [(runs.c.experiment_id + 0).in_(experiment_ids), runs.c.lifecycle_stage.in_(stages),
+         *with_value],
+        case((big, wanted), else_=0),
+    )  # fmt: skip
+    sorted_on_key = and_(driving.c.run_uuid == runs.c.run_uuid, driving.c.key + "" == first.key)
+    sort_own = (
+        runs.join(driving, sorted_on_key),
+        [*scope, *with_value],
+        case((big, 0), else_=wanted),
+    )
+    plans: list[list[tuple[FromClause, list[ColumnElement[bool]], Any]]] = [[walk, sort_own]]
+    counted: list[Select[Any]] = [
+        select(runs.c.run_uuid).select_from(joined).where(*scope, *with_value)
+    ]
     if first.kind is Kind.METRIC and not _excludes_nan(comparisons, first.key):
-        groups.append((runs.join(driving, on_key), [*where, is_true(driving.c.is_nan)], False))
+        nan = [*where, is_true(driving.c.is_nan)]
+        plans.append([(joined, nan, None)])
+        counted.append(select(runs.c.run_uuid).select_from(joined).where(*nan))
     if not _guarantees_present(comparisons, first):
-        groups.append((runs, [*where, ~_keyed_exists(table, first.key)], False))
+        plans.append([(runs, [*where, ~_keyed_exists(table, first.key)], None)])
 
     members: list[Select[Any]] = []
-    earlier: list[Select[Any]] = []
     descending: list[bool] = []
-    for rank, (joined, conditions, has_value) in enumerate(groups):
-        source, terms = _ordering(order_keys[1:], joined)
-        value = driving.c.value if has_value else cast(null(), driving.c.value.type)
-        sort = [(value, not first.ascending), *terms]
-        descending = [d for _, d in sort]
-        if rank == 0:
-            first_sort = sort
-        # A LIMIT of 0 stops both engines before they read a row, unlike a WHERE guard.
-        room: Any = wanted
-        if earlier:
-            counted = union_all(*earlier).limit(wanted).subquery()
-            room = wanted - select(func.count()).select_from(counted).scalar_subquery()
-        group = (
-            select(
-                runs.c.run_uuid,
-                literal(rank).label("grp"),
-                *(term.label(f"s{i}") for i, (term, _) in enumerate(sort)),
+    for rank, variants in enumerate(plans):
+        for source, conditions, room in variants:
+            source, terms = _ordering(order_keys[1:], source)
+            value = driving.c.value if rank == 0 else cast(null(), driving.c.value.type)
+            sort = [(value, not first.ascending), *terms]
+            descending = [d for _, d in sort]
+            if room is None:
+                # A LIMIT of 0 stops both engines before they read a row; a WHERE guard
+                # would be tested row by row.
+                earlier = union_all(*counted[:rank]).limit(wanted).subquery()
+                room = wanted - select(func.count()).select_from(earlier).scalar_subquery()
+            group = (
+                select(
+                    runs.c.run_uuid,
+                    literal(rank).label("grp"),
+                    *(term.label(f"s{i}") for i, (term, _) in enumerate(sort)),
+                )
+                .select_from(source)
+                .where(*conditions)
+                .order_by(*_sorted(sort))
+                .limit(room)
+                .subquery(f"g{len(members)}")
             )
-            .select_from(source)
-            .where(*conditions)
-            .order_by(*_sorted(sort))
-            .limit(room)
-            .subquery(f"g{rank}")
-        )
-        members.append(select(group))
-        earlier.append(select(runs.c.run_uuid).select_from(joined).where(*conditions))
-    if len(members) == 1:
-        # Only runs with a real value can match: the first group alone is the answer.
-        return (
-            select(runs.c.run_uuid)
-            .select_from(groups[0][0])
-            .where(*groups[0][1])
-            .order_by(*_sorted(first_sort))
-            .offset(offset)
-            .limit(limit)
-        )
+            members.append(select(group))
     combined = union_all(*members).subquery("grouped")
     outer = [(combined.c[f"s{i}"], d) for i, d in enumerate(descending)]
     return (
