@@ -38,6 +38,7 @@ from mlharbor.store.search.sql import (
     is_true,
     missing_last,
     parse_experiment_ids,
+    unindexed,
 )
 from mlharbor.store.tracking.sql.schema import (
     datasets,
@@ -234,7 +235,7 @@ def _grouped_select(
     The first group has two plans and runs one: experiments with at least
     :data:`WALK_THRESHOLD` runs read the ``(key, value)`` index in value order and stop at the
     limit; smaller ones sort their own runs, which beats walking a key shared with bigger
-    experiments. Each plan disables the other's index (``+ 0``, ``|| ''``), so table
+    experiments. On SQLite each plan disables the other's index (:func:`unindexed`), so table
     statistics cannot swap them.
     """
     first = order_keys[0]
@@ -258,11 +259,13 @@ def _grouped_select(
     )
     walk = (
         joined,
-        [(runs.c.experiment_id + 0).in_(experiment_ids), runs.c.lifecycle_stage.in_(stages),
+        [unindexed(runs.c.experiment_id).in_(experiment_ids), runs.c.lifecycle_stage.in_(stages),
          *with_value],
         case((big, wanted), else_=0),
     )  # fmt: skip
-    sorted_on_key = and_(driving.c.run_uuid == runs.c.run_uuid, driving.c.key + "" == first.key)
+    sorted_on_key = and_(
+        driving.c.run_uuid == runs.c.run_uuid, unindexed(driving.c.key) == first.key
+    )
     sort_own = (
         runs.join(driving, sorted_on_key),
         [*scope, *with_value],
@@ -290,7 +293,8 @@ def _grouped_select(
             if room is None:
                 # A LIMIT of 0 stops both engines before they read a row; a WHERE guard
                 # would be tested row by row.
-                earlier = union_all(*counted[:rank]).limit(wanted).subquery()
+                cut = [select(c.limit(wanted).subquery()) for c in counted[:rank]]
+                earlier = union_all(*cut).limit(wanted).subquery()
                 room = wanted - select(func.count()).select_from(earlier).scalar_subquery()
             group = (
                 select(

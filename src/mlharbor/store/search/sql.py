@@ -15,10 +15,20 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, false, func, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement as _ColumnElement
 
 from mlharbor.exceptions import InvalidParameterValue
 
-__all__ = ["compare", "is_false", "is_true", "missing_last", "parse_experiment_ids"]
+__all__ = [
+    "compare",
+    "is_false",
+    "is_true",
+    "missing_last",
+    "parse_experiment_ids",
+    "unindexed",
+]
 
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -75,3 +85,33 @@ def parse_experiment_ids(experiment_ids: Iterable[str | int]) -> list[int]:
                 f"Invalid experiment ID '{experiment_id}'. Experiment ID must be a valid integer."
             ) from None
     return parsed
+
+
+class _Unindexed(_ColumnElement[Any]):
+    """A column SQLite may not look up through an index; other dialects see the column."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_Unindexed)
+def _plain(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_Unindexed, "sqlite")
+def _unary_plus(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite's documented way to keep a term from using an index: a unary plus.
+    return f"+{compiler.process(element.column, **kw)}"
+
+
+def unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``column``, but SQLite must not use an index for the term it appears in.
+
+    Pins SQLite's join order where table statistics would mislead it; PostgreSQL's planner
+    weighs LIMIT itself and gets the plain column.
+    """
+    return _Unindexed(column)
