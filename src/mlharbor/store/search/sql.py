@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, case, false, func, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement as _ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from mlharbor.exceptions import InvalidParameterValue
 
@@ -91,6 +92,9 @@ class _Unindexed(_ColumnElement[Any]):
     """A column SQLite may not look up through an index; other dialects see the column."""
 
     inherit_cache = True
+    # The wrapped column is part of the statement cache key: two wrappers of different
+    # columns must never share a compiled statement.
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, column: ColumnElement[Any]) -> None:
         self.column = column
