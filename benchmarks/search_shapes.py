@@ -27,9 +27,12 @@ SHAPES: dict[str, tuple[str | None, list[str] | None, int]] = {
     "order metric ASC": (None, ["metrics.loss ASC"], 0),
     "order metric DESC, page 50": (None, ["metrics.accuracy DESC"], 50),
     "filter param, order param": ("params.model = 'rf'", ["params.max_depth ASC"], 0),
-    "filter metric (UI)": ("metrics.accuracy > 0.5", None, 0),
-    "filter param (UI)": ("params.model = 'rf'", None, 0),
-    "filter tag (UI)": ("tags.team = 'a'", None, 0),
+    # The web UI always sends its order: attributes.start_time DESC unless re-sorted.
+    "UI: start_time DESC": (None, ["attributes.start_time DESC"], 0),
+    "UI: filter metric": ("metrics.accuracy > 0.5", ["attributes.start_time DESC"], 0),
+    "UI: filter param": ("params.model = 'rf'", ["attributes.start_time DESC"], 0),
+    "UI: filter tag": ("tags.team = 'a'", ["attributes.start_time DESC"], 0),
+    "filter metric, default order": ("metrics.accuracy > 0.5", None, 0),
     "seed: metric+param, order metric": (
         "metrics.accuracy > 0.9 AND params.model = 'rf'",
         ["metrics.accuracy DESC"],

@@ -47,6 +47,7 @@ def mixed(fresh_engine: Engine, plan: str) -> Engine:
                 conn,
                 f"r{i:02d}",
                 start=rng.choice([10, 20, 30]),
+                end=None if rng.random() < 0.3 else rng.choice([100, 200]),
                 metrics=metrics,
                 params=params,
                 stage="deleted" if i % 13 == 0 else "active",
@@ -68,6 +69,11 @@ def _expected(engine: Engine, order_by: Sequence[str]) -> list[str]:
     descending = key.endswith("DESC")
 
     def rank(run_id: str) -> tuple[int, object]:
+        if key.startswith("attributes."):
+            time = getattr(runs[run_id], key.split()[0].removeprefix("attributes."))
+            if time is None:
+                return (1, 0)
+            return (0, -time if descending else time)
         if key.startswith("metrics."):
             row = metric.get(run_id)
             if row is None:
@@ -84,7 +90,17 @@ def _expected(engine: Engine, order_by: Sequence[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "order", ["metrics.m DESC", "metrics.m ASC", "params.p ASC", "params.p DESC"]
+    "order",
+    [
+        "metrics.m DESC",
+        "metrics.m ASC",
+        "params.p ASC",
+        "params.p DESC",
+        "attributes.start_time DESC",
+        "attributes.start_time ASC",
+        "attributes.end_time DESC",
+        "attributes.end_time ASC",
+    ],
 )
 def test_pages_walk_every_group_in_order(mixed: Engine, order: str) -> None:
     expected = _expected(mixed, [order])
@@ -119,3 +135,16 @@ def test_long_param_values_are_stored_and_sorted(fresh_engine: Engine, plan: str
         conn.execute(insert(schema.run_tags).values(run_uuid="long", key="t", value="é" * 6000))
     assert _ids(fresh_engine, None, ["params.p DESC"], 0, 10) == ["long", "short"]
     assert _ids(fresh_engine, "tags.t LIKE 'é%'", ["tags.t ASC"], 0, 10) == ["long"]
+
+
+def test_runs_without_start_time_sort_last_both_ways(fresh_engine: Engine) -> None:
+    with fresh_engine.begin() as conn:
+        add_experiment(conn, 1)
+        add_run(conn, "none-b", start=None)
+        add_run(conn, "early", start=5)
+        add_run(conn, "none-a", start=None)
+        add_run(conn, "late", start=9)
+    for order, present in (("DESC", ["late", "early"]), ("ASC", ["early", "late"])):
+        found = _ids(fresh_engine, None, [f"attributes.start_time {order}"], 0, 10)
+        assert found == [*present, "none-a", "none-b"]
+        assert _ids(fresh_engine, None, [f"attributes.start_time {order}"], 1, 2) == found[1:3]

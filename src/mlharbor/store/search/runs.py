@@ -148,9 +148,10 @@ def _driving_condition(driving: Any, comparison: Comparison, key: OrderKey) -> C
 
 
 def _ordering(
-    order_keys: Sequence[OrderKey], source: FromClause
+    order_keys: Sequence[OrderKey], source: FromClause, *, after_start_time: bool = False
 ) -> tuple[FromClause, list[tuple[ColumnElement[Any], bool]]]:
-    """Joins and ``(expression, descending)`` sort terms for ``order_keys``, then the ties."""
+    """Joins and ``(expression, descending)`` sort terms for ``order_keys``, then the ties
+    (``start_time`` descending unless it was sorted on already, then ``run_uuid``)."""
     terms: list[tuple[ColumnElement[Any], bool]] = []
     for position, key in enumerate(order_keys, start=2):
         if key.kind is Kind.ATTRIBUTE:
@@ -170,7 +171,9 @@ def _ordering(
         else:
             terms.append((missing_last(joined.c.value), False))
         terms.append((joined.c.value, not key.ascending))
-    if not any(k.kind is Kind.ATTRIBUTE and k.key == "start_time" for k in order_keys):
+    if not after_start_time and not any(
+        k.kind is Kind.ATTRIBUTE and k.key == "start_time" for k in order_keys
+    ):
         # No NULL handling here: the store gives every run a start_time, and a plain DESC lets
         # the planner walk ix_runs_experiment_start backwards instead of sorting the experiment.
         terms.append((runs.c.start_time, True))
@@ -207,6 +210,8 @@ def run_search_select(
         return _grouped_select(order_keys, comparisons, ids, stages, offset, limit)
     scope = [runs.c.experiment_id.in_(ids), runs.c.lifecycle_stage.in_(stages)]
     where = [*scope, *(_condition(comparison) for comparison in comparisons)]
+    if order_keys and order_keys[0].key in _NULLABLE and order_keys[0].kind is Kind.ATTRIBUTE:
+        return _nullable_first_select(order_keys, where, offset, limit)
     source, terms = _ordering(order_keys, runs)
     return (
         select(runs.c.run_uuid)
@@ -282,13 +287,35 @@ def _grouped_select(
     if not _guarantees_present(comparisons, first):
         plans.append([(runs, [*where, ~_keyed_exists(table, first.key)], None)])
 
+    return _union_page(
+        plans, counted, driving.c.value, first.ascending, order_keys[1:], offset, limit
+    )
+
+
+def _union_page(
+    plans: Sequence[Sequence[tuple[FromClause, list[ColumnElement[bool]], Any]]],
+    counted: Sequence[Select[Any]],
+    value: ColumnElement[Any],
+    ascending: bool,
+    rest: Sequence[OrderKey],
+    offset: int,
+    limit: int,
+    *,
+    after_start_time: bool = False,
+) -> Select[tuple[str]]:
+    """One page over ordered groups: group 0 sorted on ``value``, every group then on ``rest``.
+
+    ``plans[g]`` holds the variants of group ``g`` as (source, conditions, LIMIT), a LIMIT of
+    None meaning "what ``counted[:g]``, the earlier groups' rows, leave of the page".
+    """
+    wanted = offset + limit
     members: list[Select[Any]] = []
     descending: list[bool] = []
     for rank, variants in enumerate(plans):
         for source, conditions, room in variants:
-            source, terms = _ordering(order_keys[1:], source)
-            value = driving.c.value if rank == 0 else cast(null(), driving.c.value.type)
-            sort = [(value, not first.ascending), *terms]
+            source, terms = _ordering(rest, source, after_start_time=after_start_time)
+            first = value if rank == 0 else cast(null(), value.type)
+            sort = [(first, not ascending), *terms]
             descending = [d for _, d in sort]
             if room is None:
                 # A LIMIT of 0 stops both engines before they read a row; a WHERE guard
@@ -316,4 +343,31 @@ def _grouped_select(
         .order_by(combined.c.grp.asc(), *_sorted(outer))
         .offset(offset)
         .limit(limit)
+    )
+
+
+def _nullable_first_select(
+    order_keys: Sequence[OrderKey],
+    where: Sequence[ColumnElement[bool]],
+    offset: int,
+    limit: int,
+) -> Select[tuple[str]]:
+    """Search ordered first by ``start_time`` or ``end_time``: runs with the time, in order
+    (``ix_runs_experiment_start`` serves ``start_time`` up to the LIMIT), then runs without."""
+    first = order_keys[0]
+    column = runs.c[_COLUMNS[first.key]]
+    present = [*where, column.is_not(None)]
+    plans: list[list[tuple[FromClause, list[ColumnElement[bool]], Any]]] = [
+        [(runs, present, offset + limit)],
+        [(runs, [*where, column.is_(None)], None)],
+    ]
+    return _union_page(
+        plans,
+        [select(runs.c.run_uuid).where(*present)],
+        column,
+        first.ascending,
+        order_keys[1:],
+        offset,
+        limit,
+        after_start_time=first.key == "start_time",
     )
