@@ -1,11 +1,17 @@
 """``runs/search`` compiled to one SQL SELECT of run ids, in MLflow's order.
 
 Filters become conditions on ``runs`` or correlated ``EXISTS`` probes of the per-run tables by
-their ``(run_uuid, key)`` primary keys; ``order_by`` keys become outer joins on the same keys.
-When the first sort key is a metric that a filter already requires (any comparison but
-``!=``), the metric is joined directly instead: the run must have a real (non-NaN) value, so
-no "missing last" term is needed and the planner can walk ``ix_latest_metrics_key_value`` in
-value order and stop at the LIMIT.
+their ``(run_uuid, key)`` primary keys; later ``order_by`` keys become outer joins on the same
+keys. A page never sorts every matching run when the first sort key can be read in order:
+
+- a metric, param or tag: the statement is a ``UNION ALL`` of ordered groups, each cut at
+  ``offset + limit``: runs with a value (read from the key's ``(key, [is_nan,] value)`` index),
+  then NaN values, then runs lacking the key. A later group's LIMIT is what the earlier ones
+  left of the page, so it reads nothing once the page is full;
+- ``start_time``/``end_time``: runs with the time, then runs without, the same way.
+
+Every group is sorted by the full MLflow order (requested keys, ``start_time DESC``,
+``run_uuid``), and so is the union, which holds at most a few pages of rows.
 """
 
 from __future__ import annotations
