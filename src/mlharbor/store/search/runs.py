@@ -45,6 +45,7 @@ from mlharbor.store.search.sql import (
     missing_last,
     parse_experiment_ids,
     unindexed,
+    value_length,
 )
 from mlharbor.store.tracking.sql.schema import (
     datasets,
@@ -268,12 +269,15 @@ def _grouped_select(
         .scalar_subquery()
         >= WALK_THRESHOLD
     )
-    walk = (
-        joined,
-        [unindexed(runs.c.experiment_id).in_(experiment_ids), runs.c.lifecycle_stage.in_(stages),
-         *with_value],
-        case((big, wanted), else_=0),
-    )  # fmt: skip
+    walk_scope = [unindexed(runs.c.experiment_id).in_(experiment_ids), *scope[1:]]
+    walk = [(joined, [*walk_scope, *with_value], case((big, wanted), else_=0))]
+    if first.kind is not Kind.METRIC:
+        # PostgreSQL's value index leaves long values out: they are read apart (by key).
+        walk = [
+            (source, [*conditions, value_length(driving.c.value, short=short)], room)
+            for source, conditions, room in walk
+            for short in (True, False)
+        ]
     sorted_on_key = and_(
         driving.c.run_uuid == runs.c.run_uuid, unindexed(driving.c.key) == first.key
     )
@@ -282,7 +286,7 @@ def _grouped_select(
         [*scope, *with_value],
         case((big, 0), else_=wanted),
     )
-    plans: list[list[tuple[FromClause, list[ColumnElement[bool]], Any]]] = [[walk, sort_own]]
+    plans: list[list[tuple[FromClause, list[ColumnElement[bool]], Any]]] = [[*walk, sort_own]]
     counted: list[Select[Any]] = [
         select(runs.c.run_uuid).select_from(joined).where(*scope, *with_value)
     ]

@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, false, func, true
+from sqlalchemy import Boolean, ColumnElement, case, false, func, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement as _ColumnElement
@@ -29,6 +29,7 @@ __all__ = [
     "missing_last",
     "parse_experiment_ids",
     "unindexed",
+    "value_length",
 ]
 
 
@@ -119,3 +120,41 @@ def unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
     weighs LIMIT itself and gets the plain column.
     """
     return _Unindexed(column)
+
+
+class _ValueLength(_ColumnElement[bool]):
+    """Whether a param or tag value fits PostgreSQL's partial value indexes (or not)."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("short", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], short: bool) -> None:
+        self.column = column
+        self.short = short
+        self.type = Boolean()
+
+
+@compiles(_ValueLength)
+def _every_value_indexed(element: _ValueLength, compiler: SQLCompiler, **kw: Any) -> str:
+    return "1 = 1" if element.short else "1 = 0"
+
+
+@compiles(_ValueLength, "postgresql")
+def _octet_length(element: _ValueLength, compiler: SQLCompiler, **kw: Any) -> str:
+    from mlharbor.store.tracking.sql.schema import PG_INDEXED_VALUE_BYTES
+
+    # Written exactly like the indexes' predicate, so the planner can prove it implies it.
+    operator = "<=" if element.short else ">"
+    column = compiler.process(element.column, **kw)
+    return f"octet_length({column}) {operator} {PG_INDEXED_VALUE_BYTES}"
+
+
+def value_length(column: ColumnElement[Any], *, short: bool) -> ColumnElement[bool]:
+    """True for values the ``(key, value)`` index holds (``short``), or for those it leaves out.
+
+    Only PostgreSQL leaves values out (long ones); elsewhere every value is short.
+    """
+    return _ValueLength(column, short)

@@ -11,7 +11,7 @@ Design notes:
   reads the index in order and stops at the LIMIT. ``latest_metrics`` puts ``is_nan`` before
   ``value`` so the NaN group is its own short range. PostgreSQL caps a btree entry near 2.7 kB
   and param and tag values reach 6000 characters: there the param and tag value indexes
-  leave out long values (``_SHORT_VALUE``), and inserting a long value never fails.
+  leave out values over ``PG_INDEXED_VALUE_BYTES``, and inserting a long value never fails.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ metadata = MetaData()
 
 # Bytes of a value PostgreSQL's value indexes hold: with a 250-character key (1000 bytes) and the
 # run id, an entry stays under the 2704-byte btree limit.
-_SHORT_VALUE = "octet_length(value) <= 1500"
+PG_INDEXED_VALUE_BYTES = 1500
+_SHORT_VALUE = f"octet_length(value) <= {PG_INDEXED_VALUE_BYTES}"
 
 experiments = Table(
     "experiments",
