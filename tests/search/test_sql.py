@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import Engine, Integer, column, literal, select
 
 from mlharbor.exceptions import InvalidParameterValue
-from mlharbor.store.search.sql import compare, missing_last, parse_experiment_ids
+from mlharbor.store.search.sql import (
+    compare,
+    missing_last,
+    parse_experiment_ids,
+    unindexed,
+    value_length,
+)
 
 
 def evaluate(engine: Engine, expression: Any) -> Any:
@@ -58,3 +64,19 @@ def test_experiment_ids() -> None:
     assert info.value.message == (
         "Invalid experiment ID 'abc'. Experiment ID must be a valid integer."
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "short"), [("x", True), ("x" * 1500, True), ("é" * 751, False), ("x" * 6000, False)]
+)
+def test_value_length_matches_the_index_predicate(engine: Engine, value: str, short: bool) -> None:
+    """Short values are every value on SQLite; on PostgreSQL those of at most 1500 bytes."""
+    text_value = literal(value)
+    fits = short or engine.dialect.name != "postgresql"
+    assert evaluate(engine, value_length(text_value, short=True)) == fits
+    assert evaluate(engine, value_length(text_value, short=False)) == (not fits)
+
+
+def test_unindexed_keeps_the_value(engine: Engine) -> None:
+    assert evaluate(engine, unindexed(literal(7, Integer)) + 1) == 8
+    assert evaluate(engine, unindexed(literal("k")) == "k") in (True, 1)
