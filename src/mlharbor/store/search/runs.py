@@ -35,6 +35,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from mlharbor.entities.enums import LifecycleStage, ViewType
 from mlharbor.store.search.grammar import Comparison, Grammar, Kind, OrderKey
@@ -142,9 +143,21 @@ def _excludes_nan(comparisons: Sequence[Comparison], key: str) -> bool:
     return any(c.kind is Kind.METRIC and c.key == key and c.comparator != "!=" for c in comparisons)
 
 
+def _rekeyed(condition: ColumnElement[bool], run_uuid: Any) -> ColumnElement[bool]:
+    """``condition`` with every reference to ``runs.run_uuid`` replaced by ``run_uuid``."""
+
+    def swap(element: Any, **_: Any) -> Any:
+        return run_uuid if element is runs.c.run_uuid else None
+
+    options: dict[str, Any] = {}
+    return replacement_traverse(condition, options, swap)
+
+
 def _driving_condition(driving: Any, comparison: Comparison, key: OrderKey) -> ColumnElement[bool]:
     if comparison.kind is not key.kind or comparison.key != key.key:
-        return _condition(comparison)
+        # Probes keyed by the walked row's run id run before the run itself is looked up, so
+        # rows failing a filter cost one probe instead of two.
+        return _rekeyed(_condition(comparison), driving.c.run_uuid)
     if comparison.comparator == "IS NULL":
         return false()
     if comparison.comparator == "IS NOT NULL":
