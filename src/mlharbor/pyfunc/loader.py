@@ -33,6 +33,12 @@ _log = logging.getLogger(__name__)
 _LOADER_ALIASES = {
     "mlflow.sklearn": "mlharbor.sklearn",
     "mlharbor.sklearn": "mlharbor.sklearn",
+    "mlflow.xgboost": "mlharbor.xgboost",
+    "mlharbor.xgboost": "mlharbor.xgboost",
+    "mlflow.lightgbm": "mlharbor.lightgbm",
+    "mlharbor.lightgbm": "mlharbor.lightgbm",
+    "mlflow.pytorch": "mlharbor.pytorch",
+    "mlharbor.pytorch": "mlharbor.pytorch",
     "mlflow.pyfunc.model": "mlharbor.pyfunc.model",
     "mlflow.pyfunc.loaders.code_model": "mlharbor.pyfunc.model",
     "mlharbor.pyfunc.model": "mlharbor.pyfunc.model",

@@ -1,0 +1,24 @@
+"""The LightGBM flavor (``mlflow.lightgbm`` compatible): ``save_model``, ``log_model`` and
+``load_model`` for Boosters and scikit-learn-API estimators. lightgbm is imported only when a
+model is saved or loaded.
+"""
+
+from __future__ import annotations
+
+from mlharbor.lightgbm.flavor import (
+    FLAVOR_NAME,
+    _load_pyfunc,
+    get_default_pip_requirements,
+    load_model,
+    log_model,
+    save_model,
+)
+
+__all__ = [
+    "FLAVOR_NAME",
+    "_load_pyfunc",
+    "get_default_pip_requirements",
+    "load_model",
+    "log_model",
+    "save_model",
+]

@@ -1,0 +1,28 @@
+"""The PyTorch flavor (``mlflow.pytorch`` compatible): ``save_model``, ``log_model`` and
+``load_model`` for whole ``torch.nn.Module`` objects, plus state-dict helpers. torch is imported
+only when a model is saved or loaded.
+"""
+
+from __future__ import annotations
+
+from mlharbor.pytorch.flavor import (
+    FLAVOR_NAME,
+    _load_pyfunc,
+    get_default_pip_requirements,
+    load_model,
+    load_state_dict,
+    log_model,
+    save_model,
+    save_state_dict,
+)
+
+__all__ = [
+    "FLAVOR_NAME",
+    "_load_pyfunc",
+    "get_default_pip_requirements",
+    "load_model",
+    "load_state_dict",
+    "log_model",
+    "save_model",
+    "save_state_dict",
+]
