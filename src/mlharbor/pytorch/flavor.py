@@ -288,10 +288,7 @@ def _load_pyfunc(path: str, model_config: dict[str, Any] | None = None) -> _PyTo
     """Loader of ``loader_module: mlflow.pytorch``: ``path`` is the model's data directory.
     ``model_config={"device": ...}`` picks the device (default: cuda when available)."""
     device = (model_config or {}).get("device") or _default_device()
-    model = _load_from_data_dir(path, device=device)
-    if hasattr(model, "eval"):
-        model.eval()
-    return _PyTorchWrapper(model, device)
+    return _PyTorchWrapper(_load_from_data_dir(path, device=device), device)
 
 
 def log_model(
