@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from mlharbor.pytorch.flavor import (
     FLAVOR_NAME,
+    SERIALIZATION_FORMAT_PICKLE,
+    SERIALIZATION_FORMAT_PT2,
     _load_pyfunc,
     get_default_pip_requirements,
     load_model,
@@ -18,6 +20,8 @@ from mlharbor.pytorch.flavor import (
 
 __all__ = [
     "FLAVOR_NAME",
+    "SERIALIZATION_FORMAT_PICKLE",
+    "SERIALIZATION_FORMAT_PT2",
     "_load_pyfunc",
     "get_default_pip_requirements",
     "load_model",

@@ -4,8 +4,9 @@ The directory holds ``data/model.pth`` and ``data/pickle_module_info.txt`` (the 
 pickle module used), and the ``pytorch`` flavor records ``model_data`` and
 ``pytorch_version``. The default pickle module is cloudpickle-based and recorded under MLflow's
 name, ``mlflow.pytorch.pickle_module``, so MLflow loads the directory as well. TorchScript
-modules are saved with ``torch.jit``; ``data/model.pt2`` programs written by ``torch.export``
-load as well.
+modules are saved with ``torch.jit``. ``serialization_format="pt2"`` writes a ``torch.export``
+program as ``data/model.pt2`` instead (MLflow's default; mlharbor defaults to ``pickle``, which
+needs no input example).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from mlharbor.models.model import Model
 
 __all__ = [
     "FLAVOR_NAME",
+    "SERIALIZATION_FORMAT_PICKLE",
+    "SERIALIZATION_FORMAT_PT2",
     "get_default_pip_requirements",
     "load_model",
     "load_state_dict",
@@ -36,6 +39,8 @@ _EXPORTED_FILE = "model.pt2"
 _PICKLE_INFO_FILE = "pickle_module_info.txt"
 _STATE_DICT_FILE = "state_dict.pth"
 _MLFLOW_PICKLE_MODULE = "mlflow.pytorch.pickle_module"
+SERIALIZATION_FORMAT_PICKLE = "pickle"
+SERIALIZATION_FORMAT_PT2 = "pt2"
 # pickle module names recorded in model directories -> the module of ours that reads them
 _PICKLE_MODULE_ALIASES = {
     _MLFLOW_PICKLE_MODULE: "mlharbor.pytorch.pickle_module",
@@ -85,7 +90,9 @@ def save_model(
         pytorch_model: the module; its class must be importable where the model is loaded
             unless it is defined in ``__main__`` (cloudpickle then saves it by value).
         pickle_module: the module ``torch.save`` pickles with; cloudpickle-based by default.
-        serialization_format: ``pickle`` (the default and only format written).
+        serialization_format: ``pickle`` (the default: the whole module, pickled) or ``pt2``
+            (a ``torch.export`` program traced with ``input_example``, a numpy array or
+            tensor; loading it runs no pickled code).
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
@@ -93,7 +100,8 @@ def save_model(
 
     Raises:
         TypeError: when ``pytorch_model`` is not a ``torch.nn.Module``.
-        InvalidParameterValue: for a serialization format other than ``pickle``.
+        InvalidParameterValue: for an unknown serialization format, or ``pt2`` without an
+            array input example or with a non-tensor signature.
         MlharborException: RESOURCE_ALREADY_EXISTS when ``path`` is a non-empty directory.
     """
     import torch
@@ -109,14 +117,16 @@ def save_model(
     from mlharbor.pytorch import pickle_module as default_module
     from mlharbor.sklearn.flavor import _infer_signature
 
-    if serialization_format not in (None, "pickle"):
+    serialization_format = serialization_format or SERIALIZATION_FORMAT_PICKLE
+    if serialization_format not in (SERIALIZATION_FORMAT_PICKLE, SERIALIZATION_FORMAT_PT2):
         raise InvalidParameterValue(
-            f"Unsupported serialization_format '{serialization_format}'; mlharbor writes "
-            "PyTorch models in the 'pickle' format"
+            "The `serialization_format` param value must be one of 'pickle' or 'pt2'."
         )
     if not isinstance(pytorch_model, torch.nn.Module):
         raise TypeError("Argument 'pytorch_model' should be a torch.nn.Module")
     pickle_module = pickle_module or default_module
+    if serialization_format == SERIALIZATION_FORMAT_PT2:
+        input_example = _export_example(pytorch_model, input_example)
     model_dir = prepare_model_dir(path)
     try:
         mlflow_model = mlflow_model or Model()
@@ -133,13 +143,15 @@ def save_model(
         data_dir = os.path.join(model_dir, _DATA_DIR)
         os.makedirs(data_dir)
         recorded = _recorded_name(pickle_module)
-        with open(os.path.join(data_dir, _PICKLE_INFO_FILE), "w") as fh:
-            fh.write(recorded)
-        model_file = os.path.join(data_dir, _MODEL_FILE)
-        if isinstance(pytorch_model, torch.jit.ScriptModule):
-            torch.jit.save(pytorch_model, model_file)
+        if serialization_format == SERIALIZATION_FORMAT_PT2:
+            _export(pytorch_model, input_example, signature, os.path.join(data_dir, _EXPORTED_FILE))
         else:
-            torch.save(pytorch_model, model_file, pickle_module=pickle_module, **kwargs)
+            _write_pickle_info(data_dir, recorded)
+            model_file = os.path.join(data_dir, _MODEL_FILE)
+            if isinstance(pytorch_model, torch.jit.ScriptModule):
+                torch.jit.save(pytorch_model, model_file)
+            else:
+                torch.save(pytorch_model, model_file, pickle_module=pickle_module, **kwargs)
         mlflow_model.add_flavor(
             FLAVOR_NAME,
             model_data=_DATA_DIR,
@@ -166,6 +178,59 @@ def save_model(
     except BaseException:
         shutil.rmtree(model_dir, ignore_errors=True)
         raise
+
+
+def _write_pickle_info(data_dir: str, name: str) -> None:
+    with open(os.path.join(data_dir, _PICKLE_INFO_FILE), "w") as fh:
+        fh.write(name)
+
+
+def _export_example(pytorch_model: Any, input_example: Any) -> Any:
+    """The numpy array a ``pt2`` export traces ``forward`` with (a 1-tuple is unwrapped).
+
+    Raises:
+        InvalidParameterValue: for a TorchScript module or an example that is not one array.
+    """
+    import numpy as np
+    import torch
+
+    if isinstance(pytorch_model, torch.jit.ScriptModule):
+        raise InvalidParameterValue(
+            "The 'pt2' serialization format is not supported for torch.jit.ScriptModule "
+            "models, please set `serialization_format` to 'pickle'."
+        )
+    if isinstance(input_example, (tuple, list)) and len(input_example) == 1:
+        input_example = input_example[0]
+    if isinstance(input_example, torch.Tensor):
+        input_example = input_example.detach().cpu().numpy()
+    if not isinstance(input_example, np.ndarray):
+        raise InvalidParameterValue(
+            "If `serialization_format` is set to 'pt2', then input_example is required: a numpy "
+            "array or torch tensor that forward() is traced with."
+        )
+    return input_example
+
+
+def _export(pytorch_model: Any, example: Any, signature: Any, target: str) -> None:
+    """Trace ``forward`` on ``example`` with ``torch.export`` and save the program; the
+    signature's ``-1`` dimensions stay dynamic."""
+    import torch
+
+    inputs = signature.inputs if signature is not None else None
+    if inputs is None or len(inputs) != 1 or not inputs.is_tensor_spec():
+        raise InvalidParameterValue(
+            "Unsupported signature type for the selected serialization format. If the "
+            "`serialization_format` argument is set to 'pt2', the input signature must be "
+            "specified using `TensorSpec`."
+        )
+    shape = inputs.inputs[0].shape
+    dynamic = {i: torch.export.Dim.AUTO for i, size in enumerate(shape) if size == -1}
+    program = torch.export.export(
+        pytorch_model,
+        (torch.from_numpy(example.copy()),),
+        dynamic_shapes=[dynamic or None],
+    )
+    torch.export.save(program, target)
 
 
 def _import_pickle_module(name: str) -> ModuleType:

@@ -36,10 +36,13 @@ MLFLOW_LOAD_SCRIPT = textwrap.dedent(
     for key, path in dirs.items():
         flavor = key.split("-")[0]
         data = features.astype("float32") if flavor == "pytorch" else features
+        if key == "pytorch-exported":
+            data = data.to_numpy()
         native = getattr(mlflow, flavor).load_model(path)
         if flavor == "pytorch":
             with torch.no_grad():
-                native_pred = native(torch.from_numpy(data.to_numpy().copy())).numpy()
+                tensor = torch.from_numpy(np.array(data, dtype="float32"))
+                native_pred = native(tensor).numpy()
         elif isinstance(native, xgboost.Booster):
             native_pred = native.predict(xgboost.DMatrix(data))
         else:
@@ -133,13 +136,17 @@ def test_mlharbor_models_load_in_mlflow(
         "lightgbm-booster": lgb_booster,
         "lightgbm-classifier": lgb_classifier,
         "pytorch-net": torch_net,
+        "pytorch-exported": torch_net,
     }
     dirs: dict[str, str] = {}
     for key, model in models.items():
         flavor = key.split("-")[0]
         example = (iris32 if flavor == "pytorch" else features).head(2)
         dirs[key] = str(tmp_path / key)
-        getattr(mlflow, flavor).save_model(model, dirs[key], input_example=example)
+        options: dict[str, Any] = {"input_example": example}
+        if key == "pytorch-exported":
+            options = {"input_example": example.to_numpy(), "serialization_format": "pt2"}
+        getattr(mlflow, flavor).save_model(model, dirs[key], **options)
     with torch.no_grad():
         net_pred = torch_net(torch.from_numpy(iris32.to_numpy().copy())).numpy()
     expected = {
@@ -148,13 +155,15 @@ def test_mlharbor_models_load_in_mlflow(
         "lightgbm-booster": lgb_booster.predict(features),
         "lightgbm-classifier": lgb_classifier.predict(features),
         "pytorch-net": net_pred,
+        "pytorch-exported": net_pred,
     }
 
     theirs = _run_mlflow(mlflow_python, MLFLOW_LOAD_SCRIPT, json.dumps(dirs), cwd=tmp_path)
 
     assert set(theirs) == set(models)
     for key, model in models.items():
-        assert theirs[key]["class"] == type(model).__name__
+        if key != "pytorch-exported":
+            assert theirs[key]["class"] == type(model).__name__
         _close(theirs[key]["pyfunc"], expected[key])
         _close(theirs[key]["native"], expected[key])
 

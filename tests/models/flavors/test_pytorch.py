@@ -75,13 +75,41 @@ def test_signature_example_and_requirements(
     assert f"cloudpickle=={metadata.version('cloudpickle')}" in requirements
 
 
-def test_non_modules_and_other_formats_are_refused(tmp_path: Path, torch_net: Any) -> None:
+def test_exported_program_round_trip(tmp_path: Path, torch_net: Any, iris32: Any) -> None:
+    path = tmp_path / "model"
+    array = iris32.to_numpy()
+    mlflow.pytorch.save_model(torch_net, path, serialization_format="pt2", input_example=array[:2])
+
+    assert (path / "data" / "model.pt2").is_file()
+    assert not (path / "data" / "model.pth").exists()
+    signature = Model.load(str(path)).signature
+    assert signature is not None
+    assert signature.inputs is not None
+    assert signature.inputs.is_tensor_spec()
+    expected = _native(torch_net, iris32)
+    # the batch dimension stays dynamic although the example has two rows
+    np.testing.assert_allclose(
+        _native(mlflow.pytorch.load_model(str(path)), iris32), expected, atol=ATOL
+    )
+    prediction = mlflow.pyfunc.load_model(str(path)).predict(array)
+    np.testing.assert_allclose(prediction, expected, atol=ATOL)
+
+
+def test_non_modules_and_bad_formats_are_refused(
+    tmp_path: Path, torch_net: Any, iris32: Any
+) -> None:
     with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
         mlflow.pytorch.save_model(object(), tmp_path / "a")
-    with pytest.raises(InvalidParameterValue, match="serialization_format"):
-        mlflow.pytorch.save_model(torch_net, tmp_path / "b", serialization_format="pt2")
-    assert not (tmp_path / "a").exists()
-    assert not (tmp_path / "b").exists()
+    with pytest.raises(InvalidParameterValue, match="must be one of 'pickle' or 'pt2'"):
+        mlflow.pytorch.save_model(torch_net, tmp_path / "b", serialization_format="onnx")
+    with pytest.raises(InvalidParameterValue, match="input_example is required"):
+        mlflow.pytorch.save_model(torch_net, tmp_path / "c", serialization_format="pt2")
+    with pytest.raises(InvalidParameterValue, match="input_example is required"):
+        mlflow.pytorch.save_model(
+            torch_net, tmp_path / "d", serialization_format="pt2", input_example=iris32.head(2)
+        )
+    for name in "abcd":
+        assert not (tmp_path / name).exists()
 
 
 def test_state_dict_round_trip(tmp_path: Path, torch_net: Any) -> None:
