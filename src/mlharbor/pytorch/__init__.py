@@ -14,6 +14,7 @@ from mlharbor.pytorch.flavor import (
     load_model,
     load_state_dict,
     log_model,
+    log_state_dict,
     save_model,
     save_state_dict,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "load_model",
     "load_state_dict",
     "log_model",
+    "log_state_dict",
     "save_model",
     "save_state_dict",
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "load_model",
     "load_state_dict",
     "log_model",
+    "log_state_dict",
     "save_model",
     "save_state_dict",
 ]
@@ -423,12 +424,24 @@ def save_state_dict(state_dict: dict[str, Any], path: str, **kwargs: Any) -> Non
     torch.save(state_dict, os.path.join(path, _STATE_DICT_FILE), **kwargs)
 
 
+def log_state_dict(state_dict: dict[str, Any], artifact_path: str, **kwargs: Any) -> None:
+    """Log ``state_dict`` as ``<artifact_path>/state_dict.pth`` in the active run's artifacts
+    (a plain artifact, not a model); ``kwargs`` go to ``torch.save``."""
+    import tempfile
+
+    from mlharbor.client.fluent import log_artifacts
+
+    with tempfile.TemporaryDirectory(prefix="mlharbor-state-dict-") as tmp:
+        save_state_dict(state_dict, tmp, **kwargs)
+        log_artifacts(tmp, artifact_path)
+
+
 def load_state_dict(state_dict_uri: str, **kwargs: Any) -> Any:
-    """Read the ``state_dict.pth`` under a local path or artifact URI (``kwargs`` go to
-    ``torch.load``)."""
+    """Read the ``state_dict.pth`` under a local path or artifact URI (``runs:/`` included);
+    ``kwargs`` go to ``torch.load``."""
     import torch
 
-    from mlharbor.models.uri import download_model
+    from mlharbor.artifacts import download_artifacts
 
-    local = download_model(str(state_dict_uri))
+    local = download_artifacts(artifact_uri=str(state_dict_uri))
     return torch.load(os.path.join(local, _STATE_DICT_FILE), **kwargs)

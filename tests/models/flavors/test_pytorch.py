@@ -121,6 +121,24 @@ def test_state_dict_round_trip(tmp_path: Path, torch_net: Any) -> None:
         assert torch.equal(fresh.state_dict()[name], value)
 
 
+def test_logged_state_dict_loads_by_run_uri(workdir: Path, torch_net: Any) -> None:
+    with mlflow.start_run() as run:
+        mlflow.pytorch.log_state_dict(torch_net.state_dict(), "checkpoint")
+    loaded = mlflow.pytorch.load_state_dict(f"runs:/{run.info.run_id}/checkpoint")
+    assert sorted(loaded) == sorted(torch_net.state_dict())
+    for name, value in torch_net.state_dict().items():
+        assert torch.equal(loaded[name], value)
+
+
+def test_registered_model_name_registers_a_version(
+    workdir: Path, torch_net: Any, iris32: pd.DataFrame
+) -> None:
+    with mlflow.start_run():
+        mlflow.pytorch.log_model(torch_net, name="model", registered_model_name="Net")
+    loaded = mlflow.pytorch.load_model("models:/Net/1")
+    np.testing.assert_allclose(_native(loaded, iris32), _native(torch_net, iris32), atol=ATOL)
+
+
 def test_log_model_and_load_by_run_and_model_uri(
     workdir: Path, torch_net: Any, iris32: pd.DataFrame
 ) -> None:
