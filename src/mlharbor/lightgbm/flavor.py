@@ -124,7 +124,7 @@ def save_model(
             "python_function",
             loader_module="mlflow.lightgbm",
             data=data_file,
-            code=code,
+            **({"code": code} if code is not None else {}),
             **environment_flavor_config(),
         )
         mlflow_model.add_flavor(

@@ -164,8 +164,8 @@ def save_model(
             loader_module="mlflow.pytorch",
             data=_DATA_DIR,
             pickle_module_name=recorded,
-            code=code,
-            model_config={"device": None},
+            **({"code": code} if code is not None else {}),
+            config={"device": None},
             **environment_flavor_config(),
         )
         requirements = resolve_requirements(

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import mlharbor as mlflow
+from mlharbor.models.model import Model
 
 pytestmark = pytest.mark.interop
 
@@ -168,15 +169,24 @@ def test_mlharbor_models_load_in_mlflow(
         _close(theirs[key]["native"], expected[key])
 
 
+@pytest.fixture(scope="module")
+def mlflow_saved(
+    tmp_path_factory: pytest.TempPathFactory, mlflow_python: str
+) -> tuple[Path, dict[str, Any]]:
+    """Model directories MLflow saved (one per kind) and MLflow's predictions for each."""
+    root = tmp_path_factory.mktemp("mlflow-saved")
+    return root, _run_mlflow(mlflow_python, MLFLOW_SAVE_SCRIPT, str(root), cwd=root)
+
+
 def test_mlflow_models_load_in_mlharbor(
-    tmp_path: Path, mlflow_python: str, iris: Any, iris32: Any
+    mlflow_saved: tuple[Path, dict[str, Any]], iris: Any, iris32: Any
 ) -> None:
     import torch
 
     from tests.models.flavors.nets import TwoLayerNet
 
     features, _ = iris
-    theirs = _run_mlflow(mlflow_python, MLFLOW_SAVE_SCRIPT, str(tmp_path), cwd=tmp_path)
+    tmp_path, theirs = mlflow_saved
 
     assert len(theirs) == 5
     assert (tmp_path / "pytorch-exported" / "data" / "model.pt2").is_file()
@@ -195,3 +205,50 @@ def test_mlflow_models_load_in_mlharbor(
         if key == "pytorch-exported":
             data = data.to_numpy()
         _close(mlflow.pyfunc.load_model(path).predict(data), expected)
+
+
+def _layout(path: Path) -> tuple[list[str], dict[str, list[str]], dict[str, Any]]:
+    """Files, flavor keys and the flavor values that do not vary between saves."""
+    model = Model.load(str(path))
+    files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+    keys = {name: sorted(conf) for name, conf in model.flavors.items()}
+    stable = {
+        name: {k: v for k, v in conf.items() if k not in ("python_version", "model_size_bytes")}
+        for name, conf in model.flavors.items()
+    }
+    return files, keys, stable
+
+
+def test_mlharbor_writes_mlflows_layout(
+    tmp_path: Path,
+    mlflow_saved: tuple[Path, dict[str, Any]],
+    iris: Any,
+    iris32: Any,
+    xgb_classifier: Any,
+    lgb_booster: Any,
+    lgb_classifier: Any,
+    torch_net: Any,
+) -> None:
+    features, _ = iris
+    theirs_root, _ = mlflow_saved
+    mlflow.xgboost.save_model(
+        xgb_classifier, tmp_path / "xgboost-classifier", input_example=features.head(2)
+    )
+    mlflow.lightgbm.save_model(lgb_booster, tmp_path / "lightgbm-booster")
+    mlflow.lightgbm.save_model(lgb_classifier, tmp_path / "lightgbm-classifier")
+    mlflow.pytorch.save_model(torch_net, tmp_path / "pytorch-net", input_example=iris32.head(2))
+    mlflow.pytorch.save_model(
+        torch_net,
+        tmp_path / "pytorch-exported",
+        serialization_format="pt2",
+        input_example=iris32.head(2).to_numpy(),
+    )
+
+    for key in ("xgboost-classifier", "lightgbm-classifier", "pytorch-net", "pytorch-exported"):
+        assert _layout(tmp_path / key) == _layout(theirs_root / key), key
+    # A Booster ignores the serialization settings; MLflow records its skops default there.
+    ours, theirs = _layout(tmp_path / "lightgbm-booster"), _layout(theirs_root / "lightgbm-booster")
+    assert ours[:2] == theirs[:2]
+    for values in (ours[2]["lightgbm"], theirs[2]["lightgbm"]):
+        del values["serialization_format"], values["skops_trusted_types"]
+    assert ours[2] == theirs[2]

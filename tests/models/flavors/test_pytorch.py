@@ -38,7 +38,7 @@ def test_round_trip(tmp_path: Path, torch_net: Any, iris32: pd.DataFrame) -> Non
         "code": None,
     }
     assert flavors["python_function"]["pickle_module_name"] == "mlflow.pytorch.pickle_module"
-    assert flavors["python_function"]["model_config"] == {"device": None}
+    assert flavors["python_function"]["config"] == {"device": None}
     native = mlflow.pytorch.load_model(str(path))
     assert isinstance(native, TwoLayerNet)
     expected = _native(torch_net, iris32)
