@@ -4,8 +4,9 @@ A forest's ``predict`` dispatches one joblib task per tree; for the small reques
 server sees, that dispatch (config and warnings set up again for every task) costs several times
 the trees' own work. With ``n_jobs`` unset or 1 the trees already run one after another, so this
 path runs the same per-tree calls in the same order and accumulates in the same float64 buffers:
-the results are identical, only the dispatch is gone. Any other estimator keeps its own
-``predict``.
+the results are identical, only the dispatch is gone. Each tree is read through its public
+``tree_`` structure, the same call its ``predict`` ends in once the forest has validated the
+input. Any other estimator keeps its own ``predict``.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ def _classify(model: Any, data: Any) -> Any:
     import numpy as np
 
     features = model._validate_X_predict(data)
-    proba = np.zeros((features.shape[0], int(model.n_classes_)), dtype=np.float64)
+    n_classes = int(model.n_classes_)
+    proba = np.zeros((features.shape[0], n_classes), dtype=np.float64)
     for tree in model.estimators_:
-        proba += tree.predict_proba(features, check_input=False)
+        proba += tree.tree_.predict(features)[:, :n_classes]
     proba /= len(model.estimators_)
     return model.classes_.take(np.argmax(proba, axis=1), axis=0)
 
@@ -52,6 +54,6 @@ def _regress(model: Any, data: Any) -> Any:
     features = model._validate_X_predict(data)
     prediction = np.zeros((features.shape[0],), dtype=np.float64)
     for tree in model.estimators_:
-        prediction += tree.predict(features, check_input=False)
+        prediction += tree.tree_.predict(features)[:, 0]
     prediction /= len(model.estimators_)
     return prediction
