@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,38 @@ MLFLOW_SAVE_SCRIPT = textwrap.dedent(
 )
 
 
-def _run_mlflow(mlflow_python: str, script: str, *args: str, cwd: Path) -> Any:
+# Run as __main__ by mlharbor's interpreter: the net's class exists only in this script, so
+# only a by-value pickle makes the saved model loadable elsewhere. Prints its predictions.
+MAIN_NET_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import torch
+    from sklearn.datasets import load_iris
+    import mlharbor as mlflow
+
+    class SimpleNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            return torch.sigmoid(self.layer(x))
+
+    torch.manual_seed(3)
+    net = SimpleNet()
+    data = load_iris(as_frame=True).data.astype("float32")
+    mlflow.pytorch.save_model(net, sys.argv[1])
+    with torch.no_grad():
+        print(json.dumps(net(torch.from_numpy(data.to_numpy().copy())).tolist()))
+    """
+)
+
+
+def _run(python: str, script: str, *args: str, cwd: Path) -> Any:
+    """Run ``script`` as ``__main__`` of ``python`` and decode its last output line as JSON."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     result = subprocess.run(
-        [mlflow_python, "-c", script, *args],
+        [python, "-c", script, *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -148,9 +177,12 @@ def test_mlharbor_models_load_in_mlflow(
         if key == "pytorch-exported":
             options = {"input_example": example.to_numpy(), "serialization_format": "pt2"}
         getattr(mlflow, flavor).save_model(model, dirs[key], **options)
+    dirs["pytorch-main"] = str(tmp_path / "pytorch-main")
+    main_pred = _run(sys.executable, MAIN_NET_SCRIPT, dirs["pytorch-main"], cwd=tmp_path)
     with torch.no_grad():
         net_pred = torch_net(torch.from_numpy(iris32.to_numpy().copy())).numpy()
     expected = {
+        "pytorch-main": main_pred,
         "xgboost-classifier": xgb_classifier.predict(features),
         "xgboost-booster": xgb_booster.predict(xgboost.DMatrix(features)),
         "lightgbm-booster": lgb_booster.predict(features),
@@ -159,14 +191,16 @@ def test_mlharbor_models_load_in_mlflow(
         "pytorch-exported": net_pred,
     }
 
-    theirs = _run_mlflow(mlflow_python, MLFLOW_LOAD_SCRIPT, json.dumps(dirs), cwd=tmp_path)
+    theirs = _run(mlflow_python, MLFLOW_LOAD_SCRIPT, json.dumps(dirs), cwd=tmp_path)
 
-    assert set(theirs) == set(models)
+    assert set(theirs) == {*models, "pytorch-main"}
+    assert theirs["pytorch-main"]["class"] == "SimpleNet"
     for key, model in models.items():
         if key != "pytorch-exported":
             assert theirs[key]["class"] == type(model).__name__
-        _close(theirs[key]["pyfunc"], expected[key])
-        _close(theirs[key]["native"], expected[key])
+    for key, predictions in expected.items():
+        _close(theirs[key]["pyfunc"], predictions)
+        _close(theirs[key]["native"], predictions)
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +209,7 @@ def mlflow_saved(
 ) -> tuple[Path, dict[str, Any]]:
     """Model directories MLflow saved (one per kind) and MLflow's predictions for each."""
     root = tmp_path_factory.mktemp("mlflow-saved")
-    return root, _run_mlflow(mlflow_python, MLFLOW_SAVE_SCRIPT, str(root), cwd=root)
+    return root, _run(mlflow_python, MLFLOW_SAVE_SCRIPT, str(root), cwd=root)
 
 
 def test_mlflow_models_load_in_mlharbor(
