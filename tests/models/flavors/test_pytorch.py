@@ -57,6 +57,15 @@ def test_ndarray_input_gives_ndarray(tmp_path: Path, torch_net: Any, iris32: Any
     np.testing.assert_allclose(prediction, _native(torch_net, iris32), atol=ATOL)
 
 
+def test_model_config_picks_the_device(tmp_path: Path, torch_net: Any, iris32: Any) -> None:
+    mlflow.pytorch.save_model(torch_net, tmp_path / "model")
+    pyfunc = mlflow.pyfunc.load_model(str(tmp_path / "model"), model_config={"device": "cpu"})
+    assert next(pyfunc.get_raw_model().parameters()).device.type == "cpu"
+    np.testing.assert_allclose(
+        pyfunc.predict(iris32).to_numpy(), _native(torch_net, iris32), atol=ATOL
+    )
+
+
 def test_signature_example_and_requirements(
     tmp_path: Path, torch_net: Any, iris32: pd.DataFrame
 ) -> None:

@@ -66,6 +66,19 @@ def test_signature_example_and_requirements(tmp_path: Path, xgb_classifier: Any,
     assert "mlflow==3.17.2" in requirements
 
 
+def test_pyfunc_params_reach_predict(tmp_path: Path, xgb_classifier: Any, iris: Any) -> None:
+    features, _ = iris
+    signature = mlflow.models.infer_signature(
+        features, xgb_classifier.predict(features), params={"output_margin": False}
+    )
+    mlflow.xgboost.save_model(xgb_classifier, tmp_path / "model", signature=signature)
+    pyfunc = mlflow.pyfunc.load_model(str(tmp_path / "model"))
+
+    margins = pyfunc.predict(features, params={"output_margin": True})
+    np.testing.assert_allclose(margins, xgb_classifier.predict(features, output_margin=True))
+    np.testing.assert_array_equal(pyfunc.predict(features), xgb_classifier.predict(features))
+
+
 def test_unknown_model_format_is_refused(tmp_path: Path, xgb_classifier: Any) -> None:
     with pytest.raises(InvalidParameterValue, match="model_format"):
         mlflow.xgboost.save_model(xgb_classifier, tmp_path / "model", model_format="bin")
