@@ -139,10 +139,12 @@ def save_model(
 
 
 def _instantiate(class_path: str) -> Any:
+    """An empty instance of the recorded class (subclasses from ``code_paths`` included)."""
     module_name, _, class_name = class_path.rpartition(".")
-    if not module_name.startswith("xgboost"):
+    cls = getattr(importlib.import_module(module_name), class_name, None)
+    if cls is None or not callable(getattr(cls, "load_model", None)):
         raise InvalidParameterValue(f"'{class_path}' is not an XGBoost model class")
-    return getattr(importlib.import_module(module_name), class_name)()
+    return cls()
 
 
 def _load_from_dir(model_dir: str) -> Any:

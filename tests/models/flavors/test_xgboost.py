@@ -79,6 +79,27 @@ def test_pyfunc_params_reach_predict(tmp_path: Path, xgb_classifier: Any, iris: 
     np.testing.assert_array_equal(pyfunc.predict(features), xgb_classifier.predict(features))
 
 
+def test_subclass_from_code_paths_loads_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, iris: Any
+) -> None:
+    features, target = iris
+    source = tmp_path / "src" / "boosted_models.py"
+    source.parent.mkdir()
+    source.write_text(
+        "import xgboost\n\n\nclass TinyClassifier(xgboost.XGBClassifier):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(source.parent))
+    from boosted_models import TinyClassifier
+
+    model = TinyClassifier(n_estimators=2, max_depth=2).fit(features, target)
+    mlflow.xgboost.save_model(model, tmp_path / "model", code_paths=[str(source)])
+
+    assert (tmp_path / "model" / "code" / "boosted_models.py").is_file()
+    loaded = mlflow.xgboost.load_model(str(tmp_path / "model"))
+    assert type(loaded).__name__ == "TinyClassifier"
+    np.testing.assert_array_equal(loaded.predict(features), model.predict(features))
+
+
 def test_unknown_model_format_is_refused(tmp_path: Path, xgb_classifier: Any) -> None:
     with pytest.raises(InvalidParameterValue, match="model_format"):
         mlflow.xgboost.save_model(xgb_classifier, tmp_path / "model", model_format="bin")
