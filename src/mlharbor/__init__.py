@@ -82,6 +82,9 @@ _LAZY.update(
         "ActiveRun": "mlharbor.client.fluent:ActiveRun",
         "register_model": "mlharbor.client.registry_fluent:register_model",
         "evaluate": "mlharbor.evaluation:evaluate",
+        "validate_evaluation_results": (
+            "mlharbor.evaluation_thresholds:validate_evaluation_results"
+        ),
         "autolog": "mlharbor.sklearn.autolog:autolog",
         "search_registered_models": "mlharbor.client.registry_fluent:search_registered_models",
         "search_model_versions": "mlharbor.client.registry_fluent:search_model_versions",

@@ -213,6 +213,8 @@ def evaluate(
     evaluators: Any = None,
     evaluator_config: dict[str, Any] | None = None,
     run_id: str | None = None,
+    validation_thresholds: dict[str, Any] | None = None,
+    baseline_result: EvaluationResult | None = None,
 ) -> EvaluationResult:
     """Evaluate ``model`` on ``data`` and log metrics and plots to a run.
 
@@ -223,6 +225,9 @@ def evaluate(
         targets: the label column name, or an array of labels.
         model_type: ``"classifier"`` or ``"regressor"``.
         run_id: the run to log to; defaults to the active run, else a new run is started.
+        validation_thresholds: metric name -> :class:`~mlharbor.evaluation_thresholds.
+            MetricThreshold`; checked after logging, so a failed model's figures stay on record.
+        baseline_result: an earlier ``EvaluationResult`` for the thresholds' change bounds.
         evaluators, evaluator_config: accepted for MLflow compatibility; the built-in
             evaluator is always used.
 
@@ -231,6 +236,7 @@ def evaluate(
 
     Raises:
         InvalidParameterValue: for an unknown model type or inconsistent inputs.
+        ModelValidationFailedException: when the model misses a validation threshold.
     """
     if model_type not in _MODEL_TYPES:
         raise InvalidParameterValue(
@@ -263,9 +269,41 @@ def evaluate(
             files = _classifier_files(tmp, y, y_pred, proba, classes, labels)
         else:
             metrics = _regressor_metrics(y, y_pred)
+            files = _regressor_files(tmp, y, y_pred)
         if raw is not None and hasattr(raw, "score"):
             metrics["score"] = float(raw.score(frame, y))
-        return _log_results(metrics, files, run_id)
+        result = _log_results(metrics, files, run_id)
+    if validation_thresholds:
+        from mlharbor.evaluation_thresholds import validate_evaluation_results
+
+        validate_evaluation_results(validation_thresholds, result, baseline_result)
+    return result
+
+
+def _regressor_files(directory: str, y: Any, y_pred: Any) -> dict[str, str]:
+    """Write the residuals plot (residual against prediction); name -> file path."""
+    import numpy as np
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        _log.info("matplotlib is not installed; evaluation plots are skipped")
+        return {}
+    predicted = np.asarray(y_pred, dtype=float)
+    residuals = np.asarray(y, dtype=float) - predicted
+    figure, axes = plt.subplots(figsize=(6, 4))
+    axes.scatter(predicted, residuals, s=8, alpha=0.6)
+    axes.axhline(0.0, color="grey", linewidth=1)
+    axes.set_xlabel("Predicted value")
+    axes.set_ylabel("Residual (true - predicted)")
+    axes.set_title("Residuals")
+    path = os.path.join(directory, "residuals_plot.png")
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
+    return {"residuals_plot": path}
 
 
 def _log_results(

@@ -6,6 +6,7 @@ unchanged. Heavy libraries (pandas, numpy) are imported only when data is inspec
 
 from __future__ import annotations
 
+from mlharbor.evaluation_thresholds import MetricThreshold
 from mlharbor.models.code_model import set_model
 from mlharbor.models.model import MLFLOW_COMPAT_VERSION, Model, ModelInfo, get_model_info
 from mlharbor.models.schema import (
@@ -30,6 +31,7 @@ __all__ = [
     "ColSpec",
     "DataType",
     "Map",
+    "MetricThreshold",
     "Model",
     "ModelInfo",
     "ModelSignature",
