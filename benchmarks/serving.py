@@ -27,7 +27,7 @@ from typing import Any
 
 from tests.fixtures.servers import free_port, run_server
 
-from benchmarks.common import machine, mlflow_python, render_table, speedup, write_json
+from benchmarks.common import Row, machine, mlflow_python, render_table, speedup, write_json
 
 FULL = {
     "rounds": 5,
@@ -222,9 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict[str, list[dict[str, Any]]] = {}
     for model_name, by_impl in results.items():
         rows = []
+        table: list[Row] = []
         for label, key, higher in ROWS:
             ours = by_impl.get("mlharbor", {}).get(key)
             theirs = by_impl.get("mlflow", {}).get(key)
+            table.append(Row(label, ours, theirs, higher))
             rows.append(
                 {
                     "figure": label,
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             render_table(
                 f"Scoring server, {model_name} (speed-up > 1: mlharbor better)",
-                [(r["figure"], r["mlharbor"], r["mlflow"], r["speedup"]) for r in rows],
+                table,
             )
         )
         print()
