@@ -198,3 +198,39 @@ def test_mlmodel_matches_mlflows(tmp_path: Path, mlflow_python: str, iris: Any) 
     assert sorted(p.name for p in (tmp_path / "ours").iterdir()) == sorted(
         p.name for p in (tmp_path / "theirs").iterdir()
     )
+
+
+CONFIGURED_MODEL_SCRIPT = """
+import sys
+import {module} as mlflow
+
+class Scaled(mlflow.pyfunc.PythonModel):
+    def load_context(self, context):
+        self.factor = context.model_config["factor"]
+
+    def predict(self, context, model_input, params=None):
+        return model_input * self.factor
+
+mlflow.pyfunc.save_model(sys.argv[1], python_model=Scaled(), model_config={{"factor": 4}})
+print("saved")
+"""
+
+READ_CONFIGURED_SCRIPT = """
+import sys
+import {module} as mlflow
+import pandas as pd
+
+model = mlflow.pyfunc.load_model(sys.argv[1])
+print(model.predict(pd.DataFrame({{"a": [1.0, 2.0]}}))["a"].tolist())
+"""
+
+
+@pytest.mark.parametrize("writer", ["mlharbor", "mlflow"])
+def test_model_config_is_shared(tmp_path: Path, mlflow_python: str, writer: str) -> None:
+    """A model's saved config reaches ``load_context`` whichever tool wrote or loads it."""
+    model_dir = str(tmp_path / "configured")
+    pythons = {"mlharbor": sys.executable, "mlflow": mlflow_python}
+    _run(pythons[writer], CONFIGURED_MODEL_SCRIPT.format(module=writer), model_dir, cwd=tmp_path)
+    for reader, python in pythons.items():
+        out = _run(python, READ_CONFIGURED_SCRIPT.format(module=reader), model_dir, cwd=tmp_path)
+        assert json.loads(out) == [4.0, 8.0], (writer, reader)

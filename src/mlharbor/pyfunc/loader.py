@@ -161,7 +161,7 @@ def load_model_from_dir(local_path: str, model_config: dict[str, Any] | None = N
     add_code_to_path(local_path, conf)
     data_path = os.path.join(local_path, conf["data"]) if conf.get("data") else local_path
     loader = _loader_function(str(loader_module))
-    saved_config = conf.get("model_config")
+    saved_config = conf.get("config")
     if (saved_config or model_config) and len(inspect.signature(loader).parameters) > 1:
         model_impl = loader(data_path, {**(saved_config or {}), **(model_config or {})})
     else:

@@ -182,7 +182,7 @@ def save_model(
         if artifacts:
             flavor["artifacts"] = _copy_artifacts(artifacts, model_dir)
         if model_config is not None:
-            flavor["model_config"] = _read_model_config(model_config)
+            flavor["config"] = _read_model_config(model_config)
         code = copy_code_paths(code_paths, model_dir)
         import cloudpickle
 
