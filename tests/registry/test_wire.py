@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,8 @@ from mlharbor.wire.registry import (
     registered_model_from_json,
     registered_model_to_json,
 )
+from tests.spec_paths import TRANSCRIPTS
 
-TRANSCRIPTS = Path("/work/shared/spec/transcripts")
 FILES = ("registry.jsonl", "seed000.jsonl", "errors.jsonl", "models_serve_startup.jsonl")
 
 

@@ -1,7 +1,7 @@
 """``RestTrackingStore`` sends what the official client sends.
 
 Each case takes one exchange recorded between the official MLflow 3.17.2 client and an MLflow
-server (``/work/shared/spec/transcripts``), makes the store issue the same call against a scripted
+server (``shared/spec/transcripts``), makes the store issue the same call against a scripted
 server that replays the recorded response, and compares the request byte-for-byte in meaning:
 same method, same path, same JSON body or the same query parameters. The parsed response is
 then checked too.
@@ -13,7 +13,6 @@ import json
 import math
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +31,8 @@ from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.tracking.rest import RestTrackingStore
 from mlharbor.utils.http import HostCreds
 from tests.rest.scripted import Script
+from tests.spec_paths import TRANSCRIPTS
 
-TRANSCRIPTS = Path("/work/shared/spec/transcripts")
 Body = dict[str, Any]
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-TRANSCRIPTS = Path("/work/shared/spec/transcripts")
+from tests.spec_paths import TRANSCRIPTS
+
 # transcript -> experiments that existed on the recording server before it started, so that
 # experiment ids line up (the scenarios ran one after another against one server).
 REPLAYED = {"seed002_tracking.jsonl": 1, "logged_models.jsonl": 6, "autolog.jsonl": 5}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from mlharbor.server.app import Router
 from mlharbor.server.routes import all_routes
-
-SPEC = Path("/work/shared/spec/mlflow-compat.md")
+from tests.spec_paths import SPEC
 
 # (method, absolute path) for every P0/P1 row of spec §1.5, §2.2-§2.4 and §4.2; kept here so
 # the check runs where the specification file is not available.

@@ -13,14 +13,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.fixtures.servers import RunningServer, free_port, run_server
+from tests.spec_paths import TRANSCRIPTS
 
-TRANSCRIPTS = Path("/work/shared/spec/transcripts")
 IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 MLHARBOR = str(Path(sys.executable).with_name("mlharbor"))
 
 
 def load_transcript(name: str) -> list[dict[str, Any]]:
-    """The exchanges of ``/work/shared/spec/transcripts/<name>.jsonl``."""
+    """The exchanges of ``shared/spec/transcripts/<name>.jsonl``."""
     path = TRANSCRIPTS / f"{name}.jsonl"
     if not path.exists():
         pytest.skip(f"transcript {path} is not available")

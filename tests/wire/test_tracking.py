@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,7 @@ from mlharbor.entities import (
     RunOutputs,
 )
 from mlharbor.exceptions import InvalidParameterValue
-
-TRANSCRIPTS = Path("/work/shared/spec/transcripts")
+from tests.spec_paths import TRANSCRIPTS
 
 
 def _recorded(path_suffix: str, method: str = "GET") -> dict[str, object]:
