@@ -29,7 +29,7 @@ def test_generated_context(iris_model_dir: str, tmp_path: Path) -> None:
     assert (root / "lib" / "mlharbor" / "serving" / "app.py").is_file()
     assert not list((root / "lib").rglob("__pycache__"))
     requirements = (root / "requirements.txt").read_text().splitlines()
-    names = {re.split(r"[=<>!~ ]", line)[0].lower() for line in requirements}
+    names = {re.split(r"[\[=<>!~ ]", line)[0].lower() for line in requirements}
     assert {"scikit-learn", "uvicorn", "orjson", "pandas"} <= names
     assert not names & {"mlflow", "mlharbor"}
     steps = _instructions(Path(context.dockerfile).read_text())
