@@ -40,6 +40,7 @@ from mlharbor.client.fluent_logging import (
     set_tag,
     set_tags,
 )
+from mlharbor.client.paging import collect_pages
 from mlharbor.client.tracking_uri import (
     get_registry_uri,
     get_tracking_uri,
@@ -47,7 +48,7 @@ from mlharbor.client.tracking_uri import (
     set_registry_uri,
     set_tracking_uri,
 )
-from mlharbor.entities import Experiment, PagedList, Run, ViewType
+from mlharbor.entities import Experiment, Run, ViewType
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.tracking.protocol import SEARCH_MAX_RESULTS_DEFAULT
 
@@ -132,18 +133,13 @@ def search_experiments(
 ) -> list[Experiment]:
     """All experiments matching ``filter_string`` (every page), at most ``max_results``."""
     client = _client()
-    found: list[Experiment] = []
-    token: str | None = None
-    while max_results is None or len(found) < max_results:
-        wanted = SEARCH_MAX_RESULTS_DEFAULT
-        if max_results is not None:
-            wanted = min(wanted, max_results - len(found))
-        page = client.search_experiments(view_type, wanted, filter_string, order_by, token)
-        found.extend(page)
-        token = page.token
-        if not token:
-            break
-    return found
+    return collect_pages(
+        lambda size, token: client.search_experiments(
+            view_type, size, filter_string, order_by, token
+        ),
+        SEARCH_MAX_RESULTS_DEFAULT,
+        max_results,
+    )
 
 
 def delete_experiment(experiment_id: str) -> None:
@@ -243,20 +239,14 @@ def search_runs(
     else:
         ids = [_experiment_id()]
     runs: list[Run] = []
-    token: str | None = None
-    while ids and len(runs) < max_results:
-        page: PagedList[Run] = client.search_runs(
-            ids,
-            filter_string,
-            run_view_type,
-            min(_RUNS_PER_PAGE, max_results - len(runs)),
-            order_by,
-            token,
+    if ids:
+        runs = collect_pages(
+            lambda size, token: client.search_runs(
+                ids, filter_string, run_view_type, size, order_by, token
+            ),
+            _RUNS_PER_PAGE,
+            max_results,
         )
-        runs.extend(page)
-        token = page.token
-        if not token:
-            break
     if output_format == "list":
         return runs
     from mlharbor.client.runs_frame import runs_to_frame

@@ -10,6 +10,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mlharbor.client.paging import collect_pages
 from mlharbor.entities import LoggedModel, ModelVersion, RegisteredModel
 from mlharbor.exceptions import InvalidParameterValue, MlharborException, ResourceDoesNotExist
 from mlharbor.store.registry.protocol import (
@@ -170,18 +171,11 @@ def search_registered_models(
 ) -> list[RegisteredModel]:
     """Every registered model matching ``filter_string`` (all pages), at most ``max_results``."""
     client = _client()
-    found: list[RegisteredModel] = []
-    token: str | None = None
-    while max_results is None or len(found) < max_results:
-        want = SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT
-        if max_results is not None:
-            want = min(want, max_results - len(found))
-        page = client.search_registered_models(filter_string, want, order_by, token)
-        found.extend(page)
-        token = page.token
-        if not token:
-            break
-    return found
+    return collect_pages(
+        lambda size, token: client.search_registered_models(filter_string, size, order_by, token),
+        SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
+        max_results,
+    )
 
 
 def search_model_versions(
@@ -191,18 +185,11 @@ def search_model_versions(
 ) -> list[ModelVersion]:
     """Every model version matching ``filter_string`` (all pages), at most ``max_results``."""
     client = _client()
-    found: list[ModelVersion] = []
-    token: str | None = None
-    while max_results is None or len(found) < max_results:
-        want = SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT
-        if max_results is not None:
-            want = min(want, max_results - len(found))
-        page = client.search_model_versions(filter_string, want, order_by, token)
-        found.extend(page)
-        token = page.token
-        if not token:
-            break
-    return found
+    return collect_pages(
+        lambda size, token: client.search_model_versions(filter_string, size, order_by, token),
+        SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
+        max_results,
+    )
 
 
 def resolve_models_uri(uri: str, client: MlharborClient) -> str:
