@@ -252,10 +252,10 @@ class _SklearnModelWrapper:
     """The pyfunc face of an estimator: ``predict(data, params=None)`` and friends."""
 
     def __init__(self, sk_model: Any) -> None:
-        from mlharbor.sklearn.fast_predict import forest_predictor
+        from mlharbor.sklearn.fast_predict import fast_predictor
 
         self.raw_model = sk_model
-        self._predict: Any = forest_predictor(sk_model) or sk_model.predict
+        self._predict: Any = fast_predictor(sk_model) or sk_model.predict
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         return self._predict(data)
