@@ -108,3 +108,33 @@ def test_content_type_checks(content_type: str | None, status: int, start: str) 
     assert caught.value.status == status
     assert caught.value.media_type.startswith("text/plain")
     assert caught.value.body.decode().startswith(start)
+
+
+DOUBLES = Schema([ColSpec(DataType.double, "a"), ColSpec(DataType.double, "b")])
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[[1.5, 2.0]], [[1, True]], [["2.5", None]], [[1e308, -0.0], [3.0, 4]]],
+    ids=["floats", "int-and-bool", "string-and-null", "two-rows"],
+)
+def test_double_columns_convert_as_a_per_column_cast_would(rows: list[list[object]]) -> None:
+    frame = _parse({"dataframe_split": {"columns": ["a", "b"], "data": rows}}, DOUBLES)
+    expected = pd.DataFrame(rows, columns=["a", "b"]).astype("float64")
+    pd.testing.assert_frame_equal(frame, expected)
+
+
+def test_unconvertible_double_names_its_column() -> None:
+    with pytest.raises(ScoringError) as caught:
+        _parse({"dataframe_split": {"columns": ["a", "b"], "data": [[1.0, "x"]]}}, DOUBLES)
+    assert (
+        "Failed to convert column b to type 'float64'" in orjson.loads(caught.value.body)["message"]
+    )
+
+
+@pytest.mark.parametrize("rows", [[[5.1, 3.5]], [[1, 3.5]], [[1.0, None]], [[1.0, "x"]]], ids=str)
+def test_without_a_signature_split_frames_are_what_pandas_builds(
+    rows: list[list[object]],
+) -> None:
+    frame = _parse({"dataframe_split": {"columns": ["a", "b"], "data": rows}})
+    pd.testing.assert_frame_equal(frame, pd.DataFrame(rows, columns=["a", "b"]))
