@@ -19,12 +19,18 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import (
+    LinearRegression,
+    LogisticRegression,
+    Perceptron,
+    Ridge,
+    SGDClassifier,
+)
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from mlharbor.sklearn.fast_predict import fast_predictor
@@ -199,3 +205,43 @@ def test_multi_output_forests_keep_their_own_predict() -> None:
     features, y = _iris()
     model = RandomForestClassifier(n_estimators=5).fit(features, np.column_stack([y, y]))
     assert fast_predictor(model) is None
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        LogisticRegression(max_iter=500),
+        SGDClassifier(random_state=0),
+        LinearSVC(random_state=0),
+        Perceptron(random_state=0),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+@pytest.mark.parametrize("classes", [3, 2], ids=["multiclass", "binary"])
+def test_linear_classifiers_match_predict(model: Any, classes: int) -> None:
+    features, y = _iris()
+    labels = np.array(["setosa", "versicolor", "virginica"])[np.minimum(y, classes - 1)]
+    model.fit(features, labels)
+    fast = fast_predictor(model)
+    assert fast is not None
+    for rows in [*_slices(features), (features * 10).round().astype(np.int64)]:
+        np.testing.assert_array_equal(fast(rows), model.predict(rows))
+
+
+def test_sparsified_linear_classifiers_match_predict() -> None:
+    features, y = _iris()
+    model = LogisticRegression(max_iter=500).fit(features, y).sparsify()
+    fast = fast_predictor(model)
+    assert fast is not None
+    np.testing.assert_array_equal(fast(features), model.predict(features))
+
+
+def test_a_refitted_model_is_answered_from_its_new_state() -> None:
+    features, y = _iris()
+    model = LogisticRegression(max_iter=500).fit(features, y)
+    fast = fast_predictor(model)
+    assert fast is not None
+    before = fast(features)
+    model.fit(features, 2 - y)
+    np.testing.assert_array_equal(fast(features), model.predict(features))
+    assert not np.array_equal(fast(features), before)
