@@ -1,0 +1,84 @@
+"""Pieces every framework's ``autolog`` shares: the run a training call logs into, a guard
+against logging nested training calls twice, and warnings that never break training.
+
+A framework integration wraps its library's training entry point (``xgboost.train``,
+``lightgbm.train``, Lightning's ``Trainer.fit``...) and, inside the wrapper::
+
+    if guard.busy():
+        return original(*args, **kwargs)
+    with guard, autolog_run() as run_id:
+        ...log params, call original, log results...
+
+:func:`autolog_run` logs into the active run, or starts one that ends with the block
+(``FAILED`` when the training call raises, which then propagates unchanged).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["ReentryGuard", "autolog_run", "warn_failure"]
+
+_log = logging.getLogger("mlharbor.autologging")
+
+
+class ReentryGuard:
+    """Per-thread flag set while an autologged training call runs, so training calls made from
+    inside it (a sklearn wrapper calling ``xgboost.train``) are not logged a second time."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def busy(self) -> bool:
+        """Whether this thread is already inside an autologged call."""
+        return bool(getattr(self._local, "active", False))
+
+    def __enter__(self) -> ReentryGuard:
+        self._local.active = True
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._local.active = False
+
+
+@contextmanager
+def autolog_run(tags: dict[str, Any] | None = None) -> Iterator[str]:
+    """Yield the id of the run to log into: the active run, or a new one ended on exit.
+
+    Args:
+        tags: set on the run when given (e.g. an integration's ``extra_tags``).
+    """
+    from mlharbor.client import active_run as runs
+
+    current = runs.active_run()
+    started = current is None
+    run = runs.start_run() if started else current
+    assert run is not None
+    if tags:
+        from mlharbor.client.client import MlharborClient
+        from mlharbor.entities import RunTag
+
+        try:
+            MlharborClient().log_batch(
+                run.info.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()]
+            )
+        except Exception as exc:
+            warn_failure("Autologging of extra tags failed", exc)
+    try:
+        yield run.info.run_id
+    except BaseException:
+        if started:
+            runs.end_run("FAILED")
+        raise
+    if started:
+        runs.end_run()
+
+
+def warn_failure(message: str, exc: BaseException, *, silent: bool = False) -> None:
+    """Report a logging problem without interrupting training."""
+    if not silent:
+        _log.warning("%s: %s", message, exc)
