@@ -107,3 +107,38 @@ def test_inputs_to_deleted_run_rejected(tracking_store: TrackingStore) -> None:
     run = tracking_store.get_run(run_id)
     assert run.inputs.dataset_inputs == ()
     assert run.outputs.model_outputs == ()
+
+
+def test_search_datasets_lists_each_dataset_and_context(tracking_store: TrackingStore) -> None:
+    experiment_id = tracking_store.create_experiment("dataset-summaries")
+    other = tracking_store.create_experiment("other-summaries")
+    runs = [
+        tracking_store.create_run(e, "u", None, [], None).info.run_id
+        for e in (experiment_id, experiment_id, other)
+    ]
+    tracking_store.log_inputs(
+        runs[0], datasets=[DatasetInput(_dataset(), (InputTag(CONTEXT, "train"),))]
+    )
+    tracking_store.log_inputs(
+        runs[1],
+        datasets=[
+            DatasetInput(_dataset(), (InputTag(CONTEXT, "train"),)),
+            DatasetInput(_dataset(), (InputTag(CONTEXT, "eval"),)),
+            DatasetInput(_dataset("untagged", "0000ffff")),
+        ],
+    )
+    tracking_store.log_inputs(runs[2], datasets=[DatasetInput(_dataset("elsewhere"))])
+    summaries = tracking_store.search_datasets([experiment_id])
+    assert {(s.experiment_id, s.name, s.digest, s.context) for s in summaries} == {
+        (experiment_id, "train-df", "a2d54597", "train"),
+        (experiment_id, "train-df", "a2d54597", "eval"),
+        (experiment_id, "untagged", "0000ffff", None),
+    }
+    assert len(summaries) == 3
+    both = tracking_store.search_datasets([experiment_id, other])
+    assert {s.name for s in both} == {"train-df", "untagged", "elsewhere"}
+
+
+def test_search_datasets_of_an_experiment_without_inputs(tracking_store: TrackingStore) -> None:
+    experiment_id = tracking_store.create_experiment("no-datasets")
+    assert tracking_store.search_datasets([experiment_id]) == []

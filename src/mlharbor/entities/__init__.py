@@ -3,6 +3,7 @@
 from mlharbor.entities.dataset import (
     Dataset,
     DatasetInput,
+    DatasetSummary,
     InputTag,
     LoggedModelInput,
     LoggedModelOutput,
@@ -27,6 +28,7 @@ from mlharbor.entities.run import Run, RunData, RunInfo, RunInputs, RunOutputs
 __all__ = [
     "Dataset",
     "DatasetInput",
+    "DatasetSummary",
     "Experiment",
     "ExperimentTag",
     "FileInfo",

@@ -28,6 +28,17 @@ class DatasetInput:
 
 
 @dataclass(frozen=True)
+class DatasetSummary:
+    """One dataset of an experiment with one context it was used in (``None`` when no run gave
+    it a ``mlflow.data.context`` tag): what the web UI lists for dataset filters."""
+
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
+
+
+@dataclass(frozen=True)
 class LoggedModelInput:
     model_id: str
 

@@ -14,6 +14,7 @@ from typing import Any
 from mlharbor.entities import (
     Dataset,
     DatasetInput,
+    DatasetSummary,
     Experiment,
     FileInfo,
     InputTag,
@@ -250,6 +251,25 @@ def dataset_input_from_json(data: Mapping[str, Any]) -> DatasetInput:
             InputTag(key=str(t["key"]), value=str(t.get("value", "")))
             for t in data.get("tags") or ()
         ),
+    )
+
+
+def dataset_summary_to_json(summary: DatasetSummary) -> JsonDict:
+    out: JsonDict = {
+        "experiment_id": summary.experiment_id,
+        "name": summary.name,
+        "digest": summary.digest,
+    }
+    _put(out, "context", summary.context)
+    return out
+
+
+def dataset_summary_from_json(data: Mapping[str, Any]) -> DatasetSummary:
+    return DatasetSummary(
+        experiment_id=str(data.get("experiment_id", "")),
+        name=str(data.get("name", "")),
+        digest=str(data.get("digest", "")),
+        context=_opt_str(data, "context"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 API = "/api/2.0/mlflow/experiments"
@@ -105,3 +106,54 @@ def test_renaming_a_deleted_experiment_is_a_client_error(client: TestClient) -> 
     # MLflow answers 500, which its client retries for minutes; the code is kept.
     assert response.status_code == 400
     assert response.json()["error_code"] == "INVALID_STATE"
+
+
+def test_search_datasets_under_both_prefixes(client: TestClient) -> None:
+    experiment_id = _create(client, "with-datasets")
+    run = client.post("/api/2.0/mlflow/runs/create", json={"experiment_id": experiment_id}).json()[
+        "run"
+    ]
+    dataset = {"name": "iris", "digest": "d1", "source_type": "local", "source": "{}"}
+    logged = client.post(
+        "/api/2.0/mlflow/runs/log-inputs",
+        json={
+            "run_id": run["info"]["run_id"],
+            "datasets": [
+                {"dataset": dataset, "tags": [{"key": "mlflow.data.context", "value": "train"}]}
+            ],
+        },
+    )
+    assert logged.status_code == 200, logged.text
+    expected = {
+        "dataset_summaries": [
+            {"experiment_id": experiment_id, "name": "iris", "digest": "d1", "context": "train"}
+        ]
+    }
+    for prefix in ("/api", "/ajax-api"):
+        response = client.post(
+            f"{prefix}/2.0/mlflow/experiments/search-datasets",
+            json={"experiment_ids": [experiment_id]},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json() == expected
+
+
+@pytest.mark.parametrize(
+    ("experiment_ids", "message"),
+    [
+        ([], "SearchDatasets request must specify at least one experiment_id."),
+        (
+            [str(i) for i in range(21)],
+            "SearchDatasets request cannot specify more than 20 experiment_ids. "
+            "Received 21 experiment_ids.",
+        ),
+        (["abc"], "Invalid experiment ID 'abc'. Experiment ID must be a valid integer."),
+    ],
+    ids=["none", "too-many", "not-an-id"],
+)
+def test_search_datasets_bad_requests(
+    client: TestClient, experiment_ids: list[str], message: str
+) -> None:
+    response = client.post(f"{API}/search-datasets", json={"experiment_ids": experiment_ids})
+    assert response.status_code == 400
+    assert response.json() == {"error_code": "INVALID_PARAMETER_VALUE", "message": message}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from mlharbor.exceptions import ResourceDoesNotExist
+from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.server.context import ServerContext
 from mlharbor.server.params import Field, Kind, Params
 from mlharbor.server.routes import JsonDict, Routes
 from mlharbor.server.routes.common import check_max_results, key_value_pairs, page_reply, view_type
 from mlharbor.store.tracking.protocol import SEARCH_MAX_RESULTS_LIMIT
-from mlharbor.wire import experiment_to_json
+from mlharbor.wire import dataset_summary_to_json, experiment_to_json
 
 routes = Routes()
 
 _EXPERIMENT_ID = Field("experiment_id", required=True)
+MAX_DATASET_SEARCH_EXPERIMENTS = 20
 
 
 @routes.json(
@@ -103,3 +104,20 @@ def set_experiment_tag(ctx: ServerContext, p: Params) -> None:
 )
 def delete_experiment_tag(ctx: ServerContext, p: Params) -> None:
     ctx.store.delete_experiment_tag(p["experiment_id"], p["key"])
+
+
+@routes.json("POST", "mlflow/experiments/search-datasets", Field("experiment_ids", Kind.STR_LIST))
+def search_datasets(ctx: ServerContext, p: Params) -> JsonDict:
+    experiment_ids = p["experiment_ids"]
+    if not experiment_ids:
+        raise InvalidParameterValue(
+            "SearchDatasets request must specify at least one experiment_id."
+        )
+    if len(experiment_ids) > MAX_DATASET_SEARCH_EXPERIMENTS:
+        raise InvalidParameterValue(
+            "SearchDatasets request cannot specify more than "
+            f"{MAX_DATASET_SEARCH_EXPERIMENTS} experiment_ids. "
+            f"Received {len(experiment_ids)} experiment_ids."
+        )
+    summaries = ctx.store.search_datasets(experiment_ids)
+    return {"dataset_summaries": [dataset_summary_to_json(s) for s in summaries]}

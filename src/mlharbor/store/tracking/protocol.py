@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from mlharbor.entities import (
     DatasetInput,
+    DatasetSummary,
     Experiment,
     LoggedModel,
     LoggedModelInput,
@@ -27,6 +28,7 @@ from mlharbor.entities import (
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
 SEARCH_MAX_RESULTS_LIMIT = 50000
+MAX_DATASET_SUMMARIES = 1000
 
 
 @runtime_checkable
@@ -141,6 +143,11 @@ class RunDataStore(Protocol):
     ) -> None: ...
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None: ...
+
+    def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        """The distinct (dataset, context) pairs runs of these experiments used, at most
+        :data:`MAX_DATASET_SUMMARIES`."""
+        ...
 
 
 @runtime_checkable

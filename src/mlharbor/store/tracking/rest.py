@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from mlharbor.entities import (
     DatasetInput,
+    DatasetSummary,
     Experiment,
     LoggedModel,
     LoggedModelInput,
@@ -35,6 +36,7 @@ from mlharbor.utils.validation import validate_logged_model_name, validate_metri
 from mlharbor.wire import (
     JsonDict,
     dataset_input_to_json,
+    dataset_summary_from_json,
     encode_double,
     experiment_from_json,
     logged_model_from_json,
@@ -324,6 +326,11 @@ class RestTrackingStore:
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         body = {"run_id": run_id, "models": [model_output_to_json(m) for m in models]}
         self._call("runs/outputs", "POST", body)
+
+    def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        body = {"experiment_ids": [str(e) for e in experiment_ids]}
+        reply = self._call("experiments/search-datasets", "POST", body)
+        return [dataset_summary_from_json(s) for s in reply.get("dataset_summaries") or ()]
 
     # -- logged models -------------------------------------------------------------------------
 

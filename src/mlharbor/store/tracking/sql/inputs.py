@@ -6,17 +6,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, select
 
-from mlharbor.entities import DatasetInput, LoggedModelInput, LoggedModelOutput
+from mlharbor.entities import DatasetInput, DatasetSummary, LoggedModelInput, LoggedModelOutput
 from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.store.search.sql import parse_experiment_ids
+from mlharbor.store.tracking.protocol import MAX_DATASET_SUMMARIES
 from mlharbor.store.tracking.sql import schema
 from mlharbor.store.tracking.sql.base import SqlStoreBase
-from mlharbor.store.tracking.sql.engine import dialect_insert, writing
+from mlharbor.store.tracking.sql.engine import dialect_insert, reading, writing
 from mlharbor.utils.validation import validate_dataset_input
 
 MAX_DATASETS_PER_REQUEST = 1000
 _DATASETS = schema.datasets
+_CONTEXT_TAG = "mlflow.data.context"
 
 
 class InputsMixin(SqlStoreBase):
@@ -86,6 +89,33 @@ class InputsMixin(SqlStoreBase):
                     ),
                     [{"run_uuid": run_id, "model_id": k, "step": v} for k, v in rows.items()],
                 )
+
+    def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        """The distinct (dataset, context) pairs runs of these experiments used."""
+        ids = parse_experiment_ids(experiment_ids)
+        links = schema.run_dataset_inputs
+        tags = schema.run_input_tags
+        query = (
+            select(_DATASETS.c.experiment_id, _DATASETS.c.name, _DATASETS.c.digest, tags.c.value)
+            .distinct()
+            .select_from(_DATASETS)
+            .join(links, links.c.dataset_uuid == _DATASETS.c.dataset_uuid)
+            .join(
+                tags,
+                and_(
+                    tags.c.run_uuid == links.c.run_uuid,
+                    tags.c.dataset_uuid == links.c.dataset_uuid,
+                    tags.c.key == _CONTEXT_TAG,
+                ),
+                isouter=True,
+            )
+            .where(_DATASETS.c.experiment_id.in_(ids))
+            .order_by(_DATASETS.c.experiment_id, _DATASETS.c.name, _DATASETS.c.digest)
+            .limit(MAX_DATASET_SUMMARIES)
+        )
+        with reading(self._engine) as connection:
+            rows = connection.execute(query).all()
+        return [DatasetSummary(str(e), str(n), str(d), c) for e, n, d, c in rows]
 
 
 def _dataset_uuid(
