@@ -23,19 +23,17 @@ from mlharbor.store.registry.protocol import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
 )
-from mlharbor.utils.http import HostCreds, call_endpoint
+from mlharbor.store.rest_base import RestStoreBase
 from mlharbor.wire.registry import model_version_from_json, registered_model_from_json
 
 __all__ = ["RestRegistryStore"]
-
-API_PREFIX = "/api/2.0/mlflow/"
 
 
 def _tags(tags: Sequence[RegisteredModelTag] | Sequence[ModelVersionTag] | None) -> list[Any]:
     return [{"key": t.key, "value": t.value} for t in tags or ()]
 
 
-class RestRegistryStore:
+class RestRegistryStore(RestStoreBase):
     """A :class:`~mlharbor.store.registry.protocol.RegistryStore` backed by a tracking server.
 
     Args:
@@ -43,17 +41,12 @@ class RestRegistryStore:
             read from the environment).
     """
 
-    def __init__(self, host_creds_or_uri: HostCreds | str) -> None:
-        if isinstance(host_creds_or_uri, str):
-            host_creds_or_uri = HostCreds.from_env(host_creds_or_uri)
-        self.host_creds = host_creds_or_uri
-
-    def __repr__(self) -> str:
-        return f"RestRegistryStore({self.host_creds.host!r})"
-
-    def _call(self, endpoint: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
-        fields = {k: v for k, v in body.items() if v is not None}
-        return call_endpoint(self.host_creds, API_PREFIX + endpoint, method, fields)
+    def _call(
+        self, endpoint: str, method: str = "POST", body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        # optional registry fields are left out rather than sent as null
+        fields = {k: v for k, v in (body or {}).items() if v is not None}
+        return super()._call(endpoint, method, fields)
 
     # ---------------------------------------------------------------- registered models
 

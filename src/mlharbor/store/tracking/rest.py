@@ -30,8 +30,8 @@ from mlharbor.entities import (
     ViewType,
 )
 from mlharbor.exceptions import MlharborException
+from mlharbor.store.rest_base import API_PREFIX, RestStoreBase
 from mlharbor.store.tracking.protocol import SEARCH_MAX_RESULTS_DEFAULT
-from mlharbor.utils.http import HostCreds, call_endpoint
 from mlharbor.utils.validation import validate_logged_model_name, validate_metric
 from mlharbor.wire import (
     JsonDict,
@@ -51,8 +51,6 @@ from mlharbor.wire import (
 )
 
 __all__ = ["API_PREFIX", "RestTrackingStore"]
-
-API_PREFIX = "/api/2.0/mlflow/"
 # MLflow's client asks for metric history in pages of this size.
 _HISTORY_PAGE = 25000
 
@@ -78,26 +76,13 @@ def _metric_json(metric: Metric, path: str = "") -> JsonDict:
     return out
 
 
-class RestTrackingStore:
+class RestTrackingStore(RestStoreBase):
     """A :class:`~mlharbor.store.tracking.protocol.TrackingStore` backed by a tracking server.
 
     Args:
         host_creds_or_uri: the server's :class:`HostCreds`, or its URI (credentials are then
             read from the environment).
     """
-
-    def __init__(self, host_creds_or_uri: HostCreds | str) -> None:
-        if isinstance(host_creds_or_uri, str):
-            host_creds_or_uri = HostCreds.from_env(host_creds_or_uri)
-        self.host_creds = host_creds_or_uri
-
-    def __repr__(self) -> str:
-        return f"RestTrackingStore({self.host_creds.host!r})"
-
-    def _call(
-        self, endpoint: str, method: str = "POST", body: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        return call_endpoint(self.host_creds, API_PREFIX + endpoint, method, body)
 
     # -- experiments ---------------------------------------------------------------------------
 
