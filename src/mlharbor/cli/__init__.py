@@ -16,6 +16,7 @@ _COMMANDS: dict[str, str] = {
     "ui": "mlharbor.cli.server:ui",
     "models": "mlharbor.cli.models:models",
     "db": "mlharbor.cli.db:db",
+    "run": "mlharbor.cli.run:run",
 }
 
 
