@@ -1,0 +1,469 @@
+"""``autolog`` for XGBoost: every ``xgboost.train`` logs params, per-round metrics, importances
+and the model; the scikit-learn API (``XGBClassifier.fit``...) is covered through it.
+
+Names follow MLflow's xgboost autologging: the booster params plus ``train``'s own arguments
+(``num_boost_round``, ``early_stopping_rounds``, ``maximize``, ``verbose_eval``,
+``custom_metric``) as params; ``<eval name>-<metric>`` per round (``@`` spelled ``_at_``) with
+step = round; with early stopping, ``stopped_iteration``, ``best_iteration`` and the best round's
+metrics again at step ``rounds``; ``feature_importance_<type>.json``/``.png`` artifacts; the
+model ``model``; the training and evaluation ``DMatrix`` data as datasets (contexts ``train`` and
+``eval``).
+
+A scikit-learn-API ``fit`` trains through ``xgboost.sklearn.train``: that inner call logs params,
+metrics and importances, and the ``fit`` wrapper logs the estimator itself (not the Booster) as
+the model, so each fit logs one model. Logging problems are warnings; training errors propagate
+and fail the run autologging started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import inspect
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from mlharbor.autologging import ReentryGuard, autolog_run, warn_failure
+
+__all__ = ["autolog"]
+
+# arguments of ``xgboost.train`` that are data, callables or state rather than settings
+_UNLOGGED = frozenset(
+    {
+        "params",
+        "dtrain",
+        "evals",
+        "obj",
+        "feval",
+        "evals_result",
+        "xgb_model",
+        "callbacks",
+        "learning_rates",
+    }
+)
+_EXAMPLE_ROWS = 5
+_EXAMPLE_ATTR = "_mlharbor_input_example"
+
+_config: dict[str, Any] = {}
+# (owner, attribute, original) of every patch, restored by ``autolog(disable=True)``
+_patches: list[tuple[Any, str, Any]] = []
+_train_guard = ReentryGuard()
+_fit_guard = ReentryGuard()
+_lock = threading.Lock()
+
+
+def autolog(
+    importance_types: list[str] | None = None,
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    registered_model_name: str | None = None,
+    model_format: str = "ubj",
+    extra_tags: dict[str, Any] | None = None,
+) -> None:
+    """Enable (or, with ``disable=True``, disable) autologging of XGBoost training.
+
+    Args:
+        importance_types: ``Booster.get_score`` importance types logged as
+            ``feature_importance_<type>.json``/``.png``; ``["weight"]`` when None.
+        log_input_examples: save the first training rows as the model's input example.
+        log_model_signatures: infer the model signature from the first training rows.
+        log_models: log the trained Booster (or scikit-learn-API estimator) as ``model``.
+        log_datasets: link the training and evaluation data to the run.
+        silent: suppress autologging warnings.
+        registered_model_name: also register each logged model under this name.
+        model_format: file format of the logged model (``ubj`` or ``json``).
+        extra_tags: tags set on every run autologging writes to.
+
+    ``exclusive`` and ``disable_for_unsupported_versions`` are accepted for MLflow
+    compatibility.
+    """
+    with _lock:
+        _restore()
+        _config.clear()
+        if disable:
+            return
+        _config.update(
+            importance_types=list(importance_types or ["weight"]),
+            log_input_examples=log_input_examples,
+            log_model_signatures=log_model_signatures,
+            log_models=log_models,
+            log_datasets=log_datasets,
+            silent=silent,
+            registered_model_name=registered_model_name,
+            model_format=model_format,
+            extra_tags=dict(extra_tags or {}),
+        )
+        _patch()
+
+
+def _patch() -> None:
+    import xgboost
+    import xgboost.sklearn
+
+    def patch(owner: Any, name: str, wrap: Callable[[Any], Any]) -> None:
+        original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+        _patches.append((owner, name, original))
+        setattr(owner, name, wrap(original))
+
+    patch(xgboost, "train", _wrap_train)
+    # the estimators call the name bound in their own module
+    patch(xgboost.sklearn, "train", _wrap_train)
+    patch(xgboost.DMatrix, "__init__", _wrap_dmatrix_init)
+    for cls in (xgboost.sklearn.XGBModel, *_subclasses(xgboost.sklearn.XGBModel)):
+        if "fit" in cls.__dict__:
+            patch(cls, "fit", _wrap_fit)
+
+
+def _subclasses(cls: type) -> list[type]:
+    found: list[type] = []
+    sub: type
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def _restore() -> None:
+    for owner, name, original in reversed(_patches):
+        setattr(owner, name, original)
+    _patches.clear()
+
+
+def _warn(message: str, exc: BaseException) -> None:
+    warn_failure(message, exc, silent=bool(_config.get("silent")))
+
+
+def _wrap_dmatrix_init(init: Any) -> Any:
+    # A DMatrix cannot give its data back as passed (columns, dtypes), so the first rows are
+    # kept at construction for the input example and the signature.
+    @functools.wraps(init)
+    def init_keeping_example(self: Any, *args: Any, **kwargs: Any) -> None:
+        data = args[0] if args else kwargs.get("data")
+        if data is not None and not isinstance(data, str | os.PathLike):
+            # data that cannot be sliced just gives no input example
+            with contextlib.suppress(Exception):
+                setattr(self, _EXAMPLE_ATTR, copy.deepcopy(data[:_EXAMPLE_ROWS]))
+        init(self, *args, **kwargs)
+
+    return init_keeping_example
+
+
+def _wrap_train(train: Any) -> Any:
+    @functools.wraps(train)
+    def train_with_autolog(*args: Any, **kwargs: Any) -> Any:
+        if not _config or _train_guard.busy():
+            return train(*args, **kwargs)
+        in_fit = _fit_guard.busy()
+        with _train_guard, autolog_run(None if in_fit else _config["extra_tags"]) as run_id:
+            return _train_and_log(train, run_id, args, kwargs, log_model=not in_fit)
+
+    return train_with_autolog
+
+
+def _wrap_fit(fit: Any) -> Any:
+    @functools.wraps(fit)
+    def fit_with_autolog(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _config or _fit_guard.busy() or _train_guard.busy():
+            return fit(self, *args, **kwargs)
+        features: Any = args[0] if args else kwargs.get("X")
+        example = None
+        try:
+            example = copy.deepcopy(features[:_EXAMPLE_ROWS])
+        except Exception as exc:
+            _warn("Could not keep an input example of the training data", exc)
+        with _fit_guard, autolog_run(_config["extra_tags"]) as run_id:
+            result = fit(self, *args, **kwargs)
+            if _config["log_models"]:
+                _log_model(self, run_id, example, self.predict, None)
+        return result
+
+    return fit_with_autolog
+
+
+def _train_and_log(
+    train: Any, run_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], log_model: bool
+) -> Any:
+    from mlharbor.client.client import MlharborClient
+
+    client = MlharborClient()
+    bound = inspect.signature(train).bind(*args, **kwargs)
+    params = _log_params(client, run_id, bound)
+    dtrain = bound.arguments.get("dtrain")
+    train_dataset = _log_datasets(client, run_id, dtrain, bound.arguments.get("evals") or [])
+    recorder = MetricRecorder(client, run_id, silent=bool(_config.get("silent")))
+    bound.arguments["callbacks"] = [*(bound.arguments.get("callbacks") or []), _callback(recorder)]
+    try:
+        model = train(*bound.args, **bound.kwargs)
+    finally:
+        recorder.flush()
+    model_id = None
+    if log_model and _config["log_models"]:
+        import xgboost
+
+        example = getattr(dtrain, _EXAMPLE_ATTR, None)
+        model_id = _log_model(
+            model, run_id, example, lambda rows: model.predict(xgboost.DMatrix(rows)), params
+        )
+    if bound.arguments.get("early_stopping_rounds"):
+        _log_early_stopping(recorder, model, train_dataset)
+    recorder.link(model_id)
+    _log_importances(client, run_id, model)
+    return model
+
+
+def _log_params(client: Any, run_id: str, bound: inspect.BoundArguments) -> dict[str, Any]:
+    """Log the booster params and ``train``'s setting arguments (defaults included)."""
+    from mlharbor.entities import Param
+
+    call = {
+        name: bound.arguments.get(name, parameter.default)
+        for name, parameter in bound.signature.parameters.items()
+        if name not in _UNLOGGED and parameter.kind is not parameter.VAR_KEYWORD
+    }
+    params = {**dict(bound.arguments.get("params") or {}), **call}
+    try:
+        client.log_batch(run_id, params=[Param(k, str(v)[:6000]) for k, v in params.items()])
+    except Exception as exc:
+        _warn("Autologging of parameters failed", exc)
+    return params
+
+
+def _log_datasets(client: Any, run_id: str, dtrain: Any, evals: Any) -> Any:
+    """Link the training data (context ``train``) and each eval set (``eval``) to the run;
+    returns the training dataset, whose name and digest the early-stopping metrics carry."""
+    if not _config["log_datasets"] or dtrain is None:
+        return None
+    from mlharbor.entities import DatasetInput, InputTag
+
+    try:
+        train = _dataset(dtrain, None)
+        inputs = [
+            DatasetInput(train._to_mlflow_entity(), (InputTag("mlflow.data.context", "train"),))
+        ]
+        for matrix, name in evals:
+            dataset = _dataset(matrix, name)
+            inputs.append(
+                DatasetInput(
+                    dataset._to_mlflow_entity(), (InputTag("mlflow.data.context", "eval"),)
+                )
+            )
+        client.log_inputs(run_id, datasets=inputs)
+        return train
+    except Exception as exc:
+        _warn("Autologging of the training datasets failed", exc)
+        return None
+
+
+def _dataset(matrix: Any, name: str | None) -> Any:
+    from scipy.sparse import issparse
+
+    from mlharbor import data
+
+    features = matrix.get_data()
+    if issparse(features):
+        features = features.toarray()
+    return data.from_numpy(features, name=name)
+
+
+def _callback(recorder: MetricRecorder) -> Any:
+    import xgboost
+
+    class AutologCallback(xgboost.callback.TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            try:
+                recorder.record(
+                    {
+                        f"{data}-{metric}".replace("@", "_at_"): values[-1]
+                        for data, metrics in evals_log.items()
+                        for metric, values in metrics.items()
+                    },
+                    epoch,
+                )
+            except Exception as exc:
+                _warn("Autologging of evaluation metrics failed", exc)
+            return False
+
+    return AutologCallback()
+
+
+class MetricRecorder:
+    """Per-round metrics, sent in batches while training runs (so long trainings show them
+    live) and re-sent linked to the logged model once there is one."""
+
+    _FLUSH_SECONDS = 5.0
+    _FLUSH_POINTS = 1000
+
+    def __init__(self, client: Any, run_id: str, *, silent: bool) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.silent = silent
+        self.rounds: list[dict[str, float]] = []
+        self.points: list[Any] = []
+        self._sent = 0
+        self._last_flush = time.monotonic()
+
+    def record(self, values: dict[str, float], step: int) -> None:
+        """Record one round's evaluation results."""
+        from mlharbor.entities import Metric
+
+        now = int(time.time() * 1000)
+        self.log([Metric(k, float(v), now, step) for k, v in values.items()])
+        self.rounds.append(values)
+
+    def log(self, metrics: list[Any]) -> None:
+        self.points += metrics
+        pending = len(self.points) - self._sent
+        if (
+            pending >= self._FLUSH_POINTS
+            or time.monotonic() - self._last_flush > self._FLUSH_SECONDS
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        pending = self.points[self._sent :]
+        self._sent = len(self.points)
+        self._last_flush = time.monotonic()
+        if pending:
+            self._send(pending)
+
+    def link(self, model_id: str | None) -> None:
+        """Send what is pending; with a model, every point again carrying its id (the run's
+        history keeps one copy, the model's metrics gain them)."""
+        self.flush()
+        if model_id is not None and self.points:
+            self._send([replace(m, model_id=model_id) for m in self.points])
+
+    def _send(self, metrics: list[Any]) -> None:
+        try:
+            for start in range(0, len(metrics), self._FLUSH_POINTS):
+                self.client.log_batch(
+                    self.run_id, metrics=metrics[start : start + self._FLUSH_POINTS]
+                )
+        except Exception as exc:
+            warn_failure("Autologging of metrics failed", exc, silent=self.silent)
+
+
+def _log_early_stopping(recorder: MetricRecorder, model: Any, train_dataset: Any) -> None:
+    """MLflow's early-stopping figures: the last and best rounds, then the best round's
+    metrics again one step after the last round."""
+    from mlharbor.entities import Metric
+
+    try:
+        rounds = len(recorder.rounds)
+        best = int(model.best_iteration)
+        name = str(train_dataset.name) if train_dataset is not None else None
+        digest = str(train_dataset.digest) if train_dataset is not None else None
+        now = int(time.time() * 1000)
+        summary = {"stopped_iteration": rounds - 1, "best_iteration": best}
+        recorder.log(
+            [Metric(k, float(v), now, 0, name, digest) for k, v in summary.items()]
+            + [
+                Metric(k, float(v), now, rounds, name, digest)
+                for k, v in recorder.rounds[best].items()
+            ]
+        )
+    except Exception as exc:
+        _warn("Autologging of early-stopping metrics failed", exc)
+
+
+def _log_model(
+    model: Any,
+    run_id: str,
+    example: Any,
+    predict: Callable[[Any], Any],
+    params: dict[str, Any] | None,
+) -> str | None:
+    from mlharbor.xgboost.flavor import log_model
+
+    signature = None
+    if example is not None and _config["log_model_signatures"]:
+        try:
+            from mlharbor.models.signature import infer_signature
+
+            signature = infer_signature(example, predict(copy.deepcopy(example)))
+        except Exception as exc:
+            _warn("Inferring the model signature failed", exc)
+    try:
+        info = log_model(
+            model,
+            name="model",
+            run_id=run_id,
+            signature=signature,
+            input_example=example if _config["log_input_examples"] else None,
+            registered_model_name=_config["registered_model_name"],
+            model_format=_config["model_format"],
+            params=params,
+        )
+    except Exception as exc:
+        _warn("Autologging of the model failed", exc)
+        return None
+    return str(info.model_id)
+
+
+def _log_importances(client: Any, run_id: str, model: Any) -> None:
+    with tempfile.TemporaryDirectory(prefix="mlharbor-autolog-") as tmp:
+        for kind in _config["importance_types"]:
+            try:
+                scores = model.get_score(importance_type=kind)
+                path = os.path.join(tmp, f"feature_importance_{kind}.json")
+                with open(path, "w", encoding="utf-8") as fh:
+                    json.dump(scores, fh)
+                client.log_artifact(run_id, path)
+            except Exception as exc:
+                _warn(f"Autologging of {kind} feature importance failed", exc)
+                continue
+            try:
+                png = os.path.join(tmp, f"feature_importance_{kind}.png")
+                plot_importance(scores, kind, png)
+                client.log_artifact(run_id, png)
+            except Exception as exc:
+                _warn(f"Autologging of the {kind} feature importance plot failed", exc)
+
+
+def plot_importance(scores: dict[str, Any], kind: str, path: str) -> None:
+    """A horizontal bar chart of ``scores`` (one value, or one per class, per feature), the
+    most important feature on top, saved as PNG at ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = list(scores)
+    values = np.array([np.atleast_1d(scores[n]) for n in names], dtype=float)
+    order = np.argsort(np.abs(values).sum(axis=1))
+    values = values[order]
+    classes = values.shape[1] if values.ndim == 2 and values.size else 1
+    height = (
+        4.8 + (0.1 * len(names) if len(names) > 10 else 0) + (0.1 * classes if classes > 1 else 0)
+    )
+    figure, axes = plt.subplots(figsize=(6.4, height))
+    try:
+        rows = np.arange(len(names))
+        bar = 0.5 / max(classes - 1, 1) if classes > 1 else 0.5
+        offsets = np.linspace(-0.25, 0.25, classes) if classes > 1 else [0.0]
+        for index, offset in enumerate(offsets):
+            label = f"Class {index}" if classes > 1 else None
+            axes.barh(rows + offset, values[:, index], height=bar, align="center", label=label)
+        axes.set_yticks(rows)
+        axes.set_yticklabels([names[i] for i in order])
+        axes.set_xlabel("Importance")
+        axes.set_title(f"Feature Importance ({kind})")
+        if classes > 1:
+            axes.legend()
+        figure.tight_layout()
+        figure.savefig(path)
+    finally:
+        plt.close(figure)
