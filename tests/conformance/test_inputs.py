@@ -109,6 +109,16 @@ def test_inputs_to_deleted_run_rejected(tracking_store: TrackingStore) -> None:
     assert run.outputs.model_outputs == ()
 
 
+def test_a_datasets_first_input_keeps_its_tags(tracking_store: TrackingStore) -> None:
+    experiment_id = tracking_store.create_experiment("first-input")
+    run_id = tracking_store.create_run(experiment_id, "u", None, [], None).info.run_id
+    train = DatasetInput(_dataset(), (InputTag(CONTEXT, "train"),))
+    evaluation = DatasetInput(_dataset(), (InputTag(CONTEXT, "eval"),))
+    tracking_store.log_inputs(run_id, datasets=[train, evaluation])
+    tracking_store.log_inputs(run_id, datasets=[evaluation])
+    assert tracking_store.get_run(run_id).inputs.dataset_inputs == (train,)
+
+
 def test_search_datasets_lists_each_dataset_and_context(tracking_store: TrackingStore) -> None:
     experiment_id = tracking_store.create_experiment("dataset-summaries")
     other = tracking_store.create_experiment("other-summaries")
@@ -116,13 +126,11 @@ def test_search_datasets_lists_each_dataset_and_context(tracking_store: Tracking
         tracking_store.create_run(e, "u", None, [], None).info.run_id
         for e in (experiment_id, experiment_id, other)
     ]
-    tracking_store.log_inputs(
-        runs[0], datasets=[DatasetInput(_dataset(), (InputTag(CONTEXT, "train"),))]
-    )
+    train = DatasetInput(_dataset(), (InputTag(CONTEXT, "train"),))
+    tracking_store.log_inputs(runs[0], datasets=[train])
     tracking_store.log_inputs(
         runs[1],
         datasets=[
-            DatasetInput(_dataset(), (InputTag(CONTEXT, "train"),)),
             DatasetInput(_dataset(), (InputTag(CONTEXT, "eval"),)),
             DatasetInput(_dataset("untagged", "0000ffff")),
         ],

@@ -31,7 +31,11 @@ class InputsMixin(SqlStoreBase):
         datasets: Sequence[DatasetInput] | None = None,
         models: Sequence[LoggedModelInput] | None = None,
     ) -> None:
-        """Link datasets (with their input tags, e.g. the context) and models to a run."""
+        """Link datasets (with their input tags, e.g. the context) and models to a run.
+
+        As in MLflow, a dataset's first input wins: a repeat in the same call, or a dataset the
+        run already has, keeps the tags it was first linked with.
+        """
         datasets = list(datasets or ())
         models = list(models or ())
         if len(datasets) > MAX_DATASETS_PER_REQUEST:
@@ -45,23 +49,24 @@ class InputsMixin(SqlStoreBase):
         for model in models:
             if not model.model_id:
                 raise InvalidParameterValue("Model input must have a model_id")
+        firsts: dict[tuple[str, str], DatasetInput] = {}
+        for dataset_input in datasets:
+            firsts.setdefault(
+                (dataset_input.dataset.name, dataset_input.dataset.digest), dataset_input
+            )
         with writing(self._engine) as connection:
             run = self._run_row(connection, run_id)
             self._check_run_active(connection, run_id)
-            for dataset_input in datasets:
+            for dataset_input in firsts.values():
                 dataset_uuid = _dataset_uuid(connection, run.experiment_id, dataset_input)
                 link = dialect_insert(connection, schema.run_dataset_inputs)
-                connection.execute(
+                linked = connection.execute(
                     link.values(run_uuid=run_id, dataset_uuid=dataset_uuid).on_conflict_do_nothing()
                 )
-                if dataset_input.tags:
+                if linked.rowcount and dataset_input.tags:
                     tags = {tag.key: tag.value for tag in dataset_input.tags}
-                    insert = dialect_insert(connection, schema.run_input_tags)
                     connection.execute(
-                        insert.on_conflict_do_update(
-                            index_elements=["run_uuid", "dataset_uuid", "key"],
-                            set_={"value": insert.excluded.value},
-                        ),
+                        dialect_insert(connection, schema.run_input_tags).on_conflict_do_nothing(),
                         [
                             {"run_uuid": run_id, "dataset_uuid": dataset_uuid, "key": k, "value": v}
                             for k, v in tags.items()
