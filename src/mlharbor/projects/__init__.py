@@ -24,6 +24,7 @@ from mlharbor.entities import RunStatus
 from mlharbor.projects import execution
 from mlharbor.projects.environments import (
     Environment,
+    check_docker,
     choose_env_manager,
     docker_environment,
     prepare_environment,
@@ -115,6 +116,7 @@ def run(
             be built, or (when synchronous) its command fails.
     """
     del storage_dir, build_image, docker_auth
+    # The local backend takes no settings, but a malformed config file is still an error.
     _backend_config(backend_config)
     if backend != "local":
         raise invalid(f"Got unsupported execution mode {backend}. Supported values: ['local']")
@@ -165,8 +167,6 @@ def _run_fetched(
     # Built before the run exists, so a missing tool leaves no orphan RUNNING run behind.
     env: Environment | None = None
     if manager == "docker":
-        from mlharbor.projects.environments import check_docker
-
         check_docker(project)
     else:
         env = prepare_environment(project, manager)

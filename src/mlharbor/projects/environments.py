@@ -30,7 +30,15 @@ import yaml
 from mlharbor.projects.errors import ExecutionException, invalid
 from mlharbor.projects.spec import CONDA, DOCKER, PYTHON, Project
 
-__all__ = ["ENV_MANAGERS", "Environment", "choose_env_manager", "prepare_environment"]
+__all__ = [
+    "ENV_MANAGERS",
+    "Environment",
+    "PythonEnv",
+    "check_docker",
+    "choose_env_manager",
+    "docker_environment",
+    "prepare_environment",
+]
 
 ENV_MANAGERS = ("local", "virtualenv", "uv", "conda")
 _DOCKER_WORKDIR = "/mlflow/projects/code"

@@ -23,7 +23,15 @@ from mlharbor.projects.errors import ExecutionException
 from mlharbor.projects.git import git_tags, source_name
 from mlharbor.projects.submitted import LocalSubmittedRun
 
-__all__ = ["create_run", "end_run_if_open", "launch_command", "launch_detached", "run_env"]
+__all__ = [
+    "create_run",
+    "end_run_if_open",
+    "launch_command",
+    "launch_detached",
+    "run_env",
+    "set_run_tags",
+    "wait_for",
+]
 
 
 def create_run(

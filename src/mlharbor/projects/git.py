@@ -13,7 +13,14 @@ import urllib.parse
 
 from mlharbor.projects.errors import ExecutionException, invalid
 
-__all__ = ["FetchedProject", "fetch_project", "git_tags", "is_git_uri", "source_name"]
+__all__ = [
+    "FetchedProject",
+    "fetch_project",
+    "git_tags",
+    "is_git_uri",
+    "source_name",
+    "split_subdirectory",
+]
 
 _GIT_TIMEOUT_S = 300.0
 
