@@ -85,7 +85,7 @@ _LAZY.update(
         "validate_evaluation_results": (
             "mlharbor.evaluation_thresholds:validate_evaluation_results"
         ),
-        "autolog": "mlharbor.universal_autolog:autolog",
+        "autolog": "mlharbor.autologging.universal:autolog",
         "search_registered_models": "mlharbor.client.registry_fluent:search_registered_models",
         "search_model_versions": "mlharbor.client.registry_fluent:search_model_versions",
     }

@@ -17,13 +17,43 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["ReentryGuard", "autolog_run", "warn_failure"]
+__all__ = ["Patches", "ReentryGuard", "autolog_run", "subclasses", "warn_failure"]
 
 _log = logging.getLogger("mlharbor.autologging")
+
+
+class Patches:
+    """The functions an integration replaced, each with its original, so ``disable`` can put
+    every one back."""
+
+    def __init__(self) -> None:
+        self._applied: list[tuple[Any, str, Any]] = []
+
+    def apply(self, owner: Any, name: str, wrap: Callable[[Any], Any]) -> None:
+        """Replace ``owner.name`` by ``wrap(original)``; on a class, only an attribute the
+        class itself defines is read, so a subclass never wraps its parent's wrapper."""
+        original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+        self._applied.append((owner, name, original))
+        setattr(owner, name, wrap(original))
+
+    def restore(self) -> None:
+        """Put every original back, latest patch first."""
+        for owner, name, original in reversed(self._applied):
+            setattr(owner, name, original)
+        self._applied.clear()
+
+
+def subclasses(cls: type) -> list[type]:
+    """Every class deriving from ``cls``, at any depth."""
+    found: list[type] = []
+    sub: type
+    for sub in cls.__subclasses__():
+        found += [sub, *subclasses(sub)]
+    return found
 
 
 class ReentryGuard:

@@ -29,8 +29,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from mlharbor.autologging import ReentryGuard, autolog_run, warn_failure
-from mlharbor.xgboost.autolog import MetricRecorder, plot_importance
+from mlharbor.autologging import Patches, ReentryGuard, autolog_run, subclasses, warn_failure
+from mlharbor.autologging.metrics import MetricRecorder
+from mlharbor.autologging.plots import plot_importance
 
 __all__ = ["autolog"]
 
@@ -53,8 +54,7 @@ _EXAMPLE_ROWS = 5
 _EXAMPLE_ATTR = "_mlharbor_input_example"
 
 _config: dict[str, Any] = {}
-# (owner, attribute, original) of every patch, restored by ``autolog(disable=True)``
-_patches: list[tuple[Any, str, Any]] = []
+_patches = Patches()
 _train_guard = ReentryGuard()
 _fit_guard = ReentryGuard()
 _lock = threading.Lock()
@@ -87,7 +87,7 @@ def autolog(
     compatibility.
     """
     with _lock:
-        _restore()
+        _patches.restore()
         _config.clear()
         if disable:
             return
@@ -107,32 +107,15 @@ def _patch() -> None:
     import lightgbm
     import lightgbm.sklearn
 
-    def patch(owner: Any, name: str, wrap: Callable[[Any], Any]) -> None:
-        original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
-        _patches.append((owner, name, original))
-        setattr(owner, name, wrap(original))
+    patch = _patches.apply
 
     patch(lightgbm, "train", _wrap_train)
     # the estimators call the name bound in their own module
     patch(lightgbm.sklearn, "train", _wrap_train)
     patch(lightgbm.Dataset, "__init__", _wrap_dataset_init)
-    for cls in (lightgbm.sklearn.LGBMModel, *_subclasses(lightgbm.sklearn.LGBMModel)):
+    for cls in (lightgbm.sklearn.LGBMModel, *subclasses(lightgbm.sklearn.LGBMModel)):
         if "fit" in cls.__dict__:
             patch(cls, "fit", _wrap_fit)
-
-
-def _subclasses(cls: type) -> list[type]:
-    found: list[type] = []
-    sub: type
-    for sub in cls.__subclasses__():
-        found += [sub, *_subclasses(sub)]
-    return found
-
-
-def _restore() -> None:
-    for owner, name, original in reversed(_patches):
-        setattr(owner, name, original)
-    _patches.clear()
 
 
 def _warn(message: str, exc: BaseException) -> None:

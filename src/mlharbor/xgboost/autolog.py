@@ -27,10 +27,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
-from mlharbor.autologging import ReentryGuard, autolog_run, warn_failure
+from mlharbor.autologging import Patches, ReentryGuard, autolog_run, subclasses, warn_failure
+from mlharbor.autologging.metrics import MetricRecorder
+from mlharbor.autologging.plots import plot_importance
 
 __all__ = ["autolog"]
 
@@ -52,8 +53,7 @@ _EXAMPLE_ROWS = 5
 _EXAMPLE_ATTR = "_mlharbor_input_example"
 
 _config: dict[str, Any] = {}
-# (owner, attribute, original) of every patch, restored by ``autolog(disable=True)``
-_patches: list[tuple[Any, str, Any]] = []
+_patches = Patches()
 _train_guard = ReentryGuard()
 _fit_guard = ReentryGuard()
 _lock = threading.Lock()
@@ -91,7 +91,7 @@ def autolog(
     compatibility.
     """
     with _lock:
-        _restore()
+        _patches.restore()
         _config.clear()
         if disable:
             return
@@ -113,32 +113,15 @@ def _patch() -> None:
     import xgboost
     import xgboost.sklearn
 
-    def patch(owner: Any, name: str, wrap: Callable[[Any], Any]) -> None:
-        original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
-        _patches.append((owner, name, original))
-        setattr(owner, name, wrap(original))
+    patch = _patches.apply
 
     patch(xgboost, "train", _wrap_train)
     # the estimators call the name bound in their own module
     patch(xgboost.sklearn, "train", _wrap_train)
     patch(xgboost.DMatrix, "__init__", _wrap_dmatrix_init)
-    for cls in (xgboost.sklearn.XGBModel, *_subclasses(xgboost.sklearn.XGBModel)):
+    for cls in (xgboost.sklearn.XGBModel, *subclasses(xgboost.sklearn.XGBModel)):
         if "fit" in cls.__dict__:
             patch(cls, "fit", _wrap_fit)
-
-
-def _subclasses(cls: type) -> list[type]:
-    found: list[type] = []
-    sub: type
-    for sub in cls.__subclasses__():
-        found += [sub, *_subclasses(sub)]
-    return found
-
-
-def _restore() -> None:
-    for owner, name, original in reversed(_patches):
-        setattr(owner, name, original)
-    _patches.clear()
 
 
 def _warn(message: str, exc: BaseException) -> None:
@@ -298,63 +281,6 @@ def _callback(recorder: MetricRecorder) -> Any:
     return AutologCallback()
 
 
-class MetricRecorder:
-    """Per-round metrics, sent in batches while training runs (so long trainings show them
-    live) and re-sent linked to the logged model once there is one."""
-
-    _FLUSH_SECONDS = 5.0
-    _FLUSH_POINTS = 1000
-
-    def __init__(self, client: Any, run_id: str, *, silent: bool) -> None:
-        self.client = client
-        self.run_id = run_id
-        self.silent = silent
-        self.rounds: list[dict[str, float]] = []
-        self.points: list[Any] = []
-        self._sent = 0
-        self._last_flush = time.monotonic()
-
-    def record(self, values: dict[str, float], step: int) -> None:
-        """Record one round's evaluation results."""
-        from mlharbor.entities import Metric
-
-        now = int(time.time() * 1000)
-        self.log([Metric(k, float(v), now, step) for k, v in values.items()])
-        self.rounds.append(values)
-
-    def log(self, metrics: list[Any]) -> None:
-        self.points += metrics
-        pending = len(self.points) - self._sent
-        if (
-            pending >= self._FLUSH_POINTS
-            or time.monotonic() - self._last_flush > self._FLUSH_SECONDS
-        ):
-            self.flush()
-
-    def flush(self) -> None:
-        pending = self.points[self._sent :]
-        self._sent = len(self.points)
-        self._last_flush = time.monotonic()
-        if pending:
-            self._send(pending)
-
-    def link(self, model_id: str | None) -> None:
-        """Send what is pending; with a model, every point again carrying its id (the run's
-        history keeps one copy, the model's metrics gain them)."""
-        self.flush()
-        if model_id is not None and self.points:
-            self._send([replace(m, model_id=model_id) for m in self.points])
-
-    def _send(self, metrics: list[Any]) -> None:
-        try:
-            for start in range(0, len(metrics), self._FLUSH_POINTS):
-                self.client.log_batch(
-                    self.run_id, metrics=metrics[start : start + self._FLUSH_POINTS]
-                )
-        except Exception as exc:
-            warn_failure("Autologging of metrics failed", exc, silent=self.silent)
-
-
 def _log_early_stopping(recorder: MetricRecorder, model: Any, train_dataset: Any) -> None:
     """MLflow's early-stopping figures: the last and best rounds, then the best round's
     metrics again one step after the last round."""
@@ -430,40 +356,3 @@ def _log_importances(client: Any, run_id: str, model: Any) -> None:
                 client.log_artifact(run_id, png)
             except Exception as exc:
                 _warn(f"Autologging of the {kind} feature importance plot failed", exc)
-
-
-def plot_importance(scores: dict[str, Any], kind: str, path: str) -> None:
-    """A horizontal bar chart of ``scores`` (one value, or one per class, per feature), the
-    most important feature on top, saved as PNG at ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    names = list(scores)
-    values = np.array([np.atleast_1d(scores[n]) for n in names], dtype=float)
-    order = np.argsort(np.abs(values).sum(axis=1))
-    values = values[order]
-    classes = values.shape[1] if values.ndim == 2 and values.size else 1
-    height = (
-        4.8 + (0.1 * len(names) if len(names) > 10 else 0) + (0.1 * classes if classes > 1 else 0)
-    )
-    figure, axes = plt.subplots(figsize=(6.4, height))
-    try:
-        rows = np.arange(len(names))
-        bar = 0.5 / max(classes - 1, 1) if classes > 1 else 0.5
-        offsets = np.linspace(-0.25, 0.25, classes) if classes > 1 else [0.0]
-        for index, offset in enumerate(offsets):
-            label = f"Class {index}" if classes > 1 else None
-            axes.barh(rows + offset, values[:, index], height=bar, align="center", label=label)
-        axes.set_yticks(rows)
-        axes.set_yticklabels([names[i] for i in order])
-        axes.set_xlabel("Importance")
-        axes.set_title(f"Feature Importance ({kind})")
-        if classes > 1:
-            axes.legend()
-        figure.tight_layout()
-        figure.savefig(path)
-    finally:
-        plt.close(figure)
