@@ -70,3 +70,16 @@ def test_a_library_imported_later_is_autologged_on_import(workdir: Path) -> None
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["imported_by_autolog"] == []
     assert report["params"]["max_iter"] == "300"
+
+
+def test_enabling_twice_wraps_once(workdir: Path) -> None:
+    import xgboost
+
+    original = xgboost.train
+    mlflow.xgboost.autolog()
+    mlflow.xgboost.autolog(log_models=False)
+    try:
+        assert xgboost.train.__wrapped__ is original  # type: ignore[attr-defined]
+    finally:
+        mlflow.xgboost.autolog(disable=True)
+    assert xgboost.train is original

@@ -40,6 +40,10 @@ class Patches:
         self._applied.append((owner, name, original))
         setattr(owner, name, wrap(original))
 
+    def __bool__(self) -> bool:
+        """Whether any patch is in place (enabling again must not wrap the wrappers)."""
+        return bool(self._applied)
+
     def restore(self) -> None:
         """Put every original back, latest patch first."""
         for owner, name, original in reversed(self._applied):

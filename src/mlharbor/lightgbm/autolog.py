@@ -100,7 +100,8 @@ def autolog(
             registered_model_name=registered_model_name,
             extra_tags=dict(extra_tags or {}),
         )
-        _patch()
+        if not _patches:
+            _patch()
 
 
 def _patch() -> None:

@@ -25,13 +25,13 @@ import time
 from types import ModuleType
 from typing import Any
 
-from mlharbor.autologging import ReentryGuard, autolog_run, warn_failure
+from mlharbor.autologging import Patches, ReentryGuard, autolog_run, warn_failure
 
 __all__ = ["autolog"]
 
 _log = logging.getLogger(__name__)
 _LIGHTNING_PACKAGES = ("pytorch_lightning", "lightning.pytorch")
-_originals: dict[type, Any] = {}
+_patches = Patches()
 _config: dict[str, Any] = {}
 _guard = ReentryGuard()
 _lock = threading.Lock()
@@ -85,7 +85,7 @@ def autolog(
     """
     with _lock:
         if disable:
-            _restore()
+            _patches.restore()
             _config.clear()
             return
         _config.update(
@@ -105,7 +105,7 @@ def autolog(
             log_model_signatures=log_model_signatures,
             log_input_examples=log_input_examples,
         )
-        if not _patch():
+        if not _patches and not _patch():
             warn_failure(
                 "mlharbor.pytorch.autolog",
                 ImportError(
@@ -125,17 +125,8 @@ def _patch() -> bool:
         except ImportError:
             continue
         found = True
-        trainer = lightning.Trainer
-        if trainer not in _originals:
-            _originals[trainer] = trainer.__dict__["fit"]
-            setattr(trainer, "fit", _wrap(_originals[trainer], lightning))  # noqa: B010
+        _patches.apply(lightning.Trainer, "fit", functools.partial(_wrap, lightning=lightning))
     return found
-
-
-def _restore() -> None:
-    for trainer, fit in _originals.items():
-        setattr(trainer, "fit", fit)  # noqa: B010
-    _originals.clear()
 
 
 def _wrap(fit: Any, lightning: ModuleType) -> Any:

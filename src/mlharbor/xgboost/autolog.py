@@ -106,7 +106,8 @@ def autolog(
             model_format=model_format,
             extra_tags=dict(extra_tags or {}),
         )
-        _patch()
+        if not _patches:
+            _patch()
 
 
 def _patch() -> None:
