@@ -21,6 +21,7 @@ _LAZY: dict[str, str] = {
     "exceptions": "mlharbor.exceptions",
     "lightgbm": "mlharbor.lightgbm",
     "models": "mlharbor.models",
+    "projects": "mlharbor.projects",
     "pyfunc": "mlharbor.pyfunc",
     "pytorch": "mlharbor.pytorch",
     "sklearn": "mlharbor.sklearn",
@@ -81,6 +82,7 @@ _LAZY.update(
     {
         "ActiveRun": "mlharbor.client.fluent:ActiveRun",
         "register_model": "mlharbor.client.registry_fluent:register_model",
+        "run": "mlharbor.projects:run",
         "evaluate": "mlharbor.evaluation:evaluate",
         "validate_evaluation_results": (
             "mlharbor.evaluation_thresholds:validate_evaluation_results"
