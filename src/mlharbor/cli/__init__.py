@@ -17,6 +17,8 @@ _COMMANDS: dict[str, str] = {
     "models": "mlharbor.cli.models:models",
     "db": "mlharbor.cli.db:db",
     "run": "mlharbor.cli.run:run",
+    "recipes": "mlharbor.cli.recipes:recipes",
+    "monitor": "mlharbor.cli.monitor:monitor",
 }
 
 
