@@ -1,0 +1,1 @@
+"""The steps of the regression and classification recipes, in DAG order."""
