@@ -68,6 +68,19 @@ def models() -> None:
     type=float,
     help="Seconds between registry checks when serving an alias, stage or latest (10).",
 )
+@click.option(
+    "--monitor-reference",
+    default=None,
+    metavar="PATH",
+    help="CSV or Parquet file of typical inputs: scored inputs are checked against it for "
+    "drift, reported on /metrics.",
+)
+@click.option(
+    "--monitor-window",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Rows kept and checked per drift check (1000); needs --monitor-reference.",
+)
 def serve(
     model_uri: str,
     host: str,
@@ -78,6 +91,8 @@ def serve(
     no_conda: bool,
     enable_predict_route: bool,
     poll_interval: float | None,
+    monitor_reference: str | None,
+    monitor_window: int | None,
 ) -> None:
     """Serve a model over HTTP (MLflow's /invocations protocol, plus /predict and /metrics)."""
     from mlharbor.serving.server import serve as run
@@ -92,6 +107,8 @@ def serve(
             env_manager="local" if no_conda else env_manager,
             enable_predict_route=enable_predict_route,
             poll_interval_s=poll_interval,
+            monitor_reference=monitor_reference,
+            monitor_window=monitor_window,
         )
     )
 

@@ -13,6 +13,10 @@ the event loop, and the request is bounded by a timeout. Small requests to a mod
 requests took under 50 ms run on the event loop itself, as MLflow runs every prediction: the
 thread hop and GIL hand-overs would cost more than they save (such requests are not subject to
 the timeout).
+
+With a monitor reference, every DataFrame a request scores is kept (by reference) in a
+:class:`~mlharbor.monitoring.DriftWindow`; each full window is compared with the reference in a
+background thread and ``/metrics`` shows the drift gauges.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -32,7 +37,7 @@ from mlharbor.exceptions import MlharborException
 from mlharbor.models.model import MLFLOW_COMPAT_VERSION
 from mlharbor.serving.errors import ScoringError, json_error, plain_error
 from mlharbor.serving.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from mlharbor.serving.metrics import ServingMetrics
+from mlharbor.serving.metrics import ServingMetrics, render_drift
 from mlharbor.serving.model_source import (
     ModelSlot,
     RegistryFollower,
@@ -42,8 +47,12 @@ from mlharbor.serving.model_source import (
 )
 from mlharbor.serving.scoring import score_invocation, score_rows
 
+if TYPE_CHECKING:
+    from mlharbor.monitoring import DriftWindow
+
 __all__ = [
     "DEFAULT_MAX_REQUEST_BYTES",
+    "DEFAULT_MONITOR_WINDOW",
     "DEFAULT_POLL_INTERVAL_S",
     "DEFAULT_TIMEOUT_S",
     "ScoringApp",
@@ -62,12 +71,15 @@ DEFAULT_TIMEOUT_S = 60.0
 # Predictions are mostly GIL-bound Python: one thread avoids contention between requests, and
 # processes (``--workers``) use more cores. Models that release the GIL can raise it.
 DEFAULT_THREADS = 1
+DEFAULT_MONITOR_WINDOW = 1000
 ENV_MODEL_URI = "MLHARBOR_SERVING_MODEL_URI"
 ENV_POLL_INTERVAL = "MLHARBOR_SERVING_POLL_INTERVAL"
 ENV_MAX_REQUEST_BYTES = "MLHARBOR_SERVING_MAX_REQUEST_BYTES"
 ENV_ENABLE_PREDICT = "MLHARBOR_SERVING_ENABLE_PREDICT"
 ENV_TIMEOUT = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
 ENV_THREADS = "MLHARBOR_SERVING_THREADS"
+ENV_MONITOR_REFERENCE = "MLHARBOR_SERVING_MONITOR_REFERENCE"
+ENV_MONITOR_WINDOW = "MLHARBOR_SERVING_MONITOR_WINDOW"
 
 _log = logging.getLogger("mlharbor.serving")
 _JSON = b"application/json"
@@ -97,6 +109,24 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+class _RecordingModel:
+    """A served model that hands each input it scored successfully to ``record``."""
+
+    __slots__ = ("_model", "_record")
+
+    def __init__(self, model: Any, record: Callable[[Any], None]) -> None:
+        self._model = model
+        self._record = record
+
+    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        result = self._model.predict(data, params=params)
+        self._record(data)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
 class ScoringApp:
     """The ASGI scoring application around a :class:`ModelSlot`.
 
@@ -107,6 +137,7 @@ class ScoringApp:
         max_request_bytes: larger bodies are refused with 413.
         timeout_s: requests running longer are answered with 504.
         threads: size of the thread pool running predictions (``MLHARBOR_SERVING_THREADS``).
+        monitor: the drift window fed with every DataFrame scored; None turns monitoring off.
     """
 
     def __init__(
@@ -118,8 +149,12 @@ class ScoringApp:
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         threads: int = DEFAULT_THREADS,
+        monitor: DriftWindow | None = None,
     ) -> None:
         self.slot = slot
+        self.monitor = monitor
+        # (model served, the same model recording its inputs); rebuilt when the slot swaps
+        self._recording: tuple[ServedModel, ServedModel] | None = None
         self.follower = follower
         self.metrics = ServingMetrics()
         self.max_request_bytes = max_request_bytes
@@ -268,17 +303,34 @@ class ScoringApp:
         return 200, MLFLOW_COMPAT_VERSION.encode(), _JSON, ()
 
     async def _metrics(self, scope: Scope, receive: Receive) -> _Answer:
-        return 200, self.metrics.render().encode(), METRICS_CONTENT_TYPE.encode(), ()
+        text = self.metrics.render()
+        if self.monitor is not None:
+            text += render_drift(self.monitor.snapshot())
+        return 200, text.encode(), METRICS_CONTENT_TYPE.encode(), ()
+
+    def _recording_model(self, served: ServedModel, monitor: DriftWindow) -> ServedModel:
+        """``served`` with a model that records its inputs into ``monitor``."""
+        pair = self._recording
+        if pair is None or pair[0] is not served:
+            recording = _RecordingModel(served.model, monitor.record)
+            pair = self._recording = (served, replace(served, model=recording))
+        return pair[1]
 
     async def _invoke(self, scope: Scope, receive: Receive) -> _Answer:
         body = await self._read_body(scope, receive)
         content_type = _header(scope, b"content-type")
-        result = await self._run(score_invocation, self.slot.current, body, content_type)
+        served = self.slot.current
+        if self.monitor is not None:
+            served = self._recording_model(served, self.monitor)
+        result = await self._run(score_invocation, served, body, content_type)
         return 200, result, _JSON, ()
 
     async def _predict_route(self, scope: Scope, receive: Receive) -> _Answer:
         body = await self._read_body(scope, receive)
-        result = await self._run(score_rows, self.slot.current, body)
+        served = self.slot.current
+        if self.monitor is not None:
+            served = self._recording_model(served, self.monitor)
+        result = await self._run(score_rows, served, body)
         return 200, result, _JSON, ()
 
 
@@ -293,6 +345,8 @@ def create_app(
     poll_interval_s: float | None = None,
     max_request_bytes: int | None = None,
     timeout_s: float | None = None,
+    monitor_reference: Any = None,
+    monitor_window: int = DEFAULT_MONITOR_WINDOW,
 ) -> ScoringApp:
     """Load ``model_uri`` and return the ASGI scoring app serving it.
 
@@ -306,10 +360,20 @@ def create_app(
         max_request_bytes: request body limit (``MLHARBOR_SERVING_MAX_REQUEST_BYTES``,
             default 100 MiB).
         timeout_s: per-request limit (``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT``, default 60).
+        monitor_reference: a DataFrame, or a ``.csv``/``.parquet`` path, that scored inputs are
+            compared with for drift; None (the default) turns drift monitoring off.
+        monitor_window: rows kept and compared per drift check.
 
     Raises:
-        MlharborException: when the model cannot be resolved or loaded.
+        MlharborException: when the model cannot be resolved or loaded, or the monitor
+            reference cannot be read.
     """
+    monitor = None
+    if monitor_reference is not None:
+        from mlharbor.monitoring import DriftWindow
+
+        # before loading the model: a bad reference fails at once
+        monitor = DriftWindow(monitor_reference, monitor_window)
     served = load_served_model(str(model_uri))
     slot = ModelSlot(served)
     follower = None
@@ -327,6 +391,7 @@ def create_app(
         or int(os.environ.get(ENV_MAX_REQUEST_BYTES) or DEFAULT_MAX_REQUEST_BYTES),
         timeout_s=timeout_s or float(os.environ.get(ENV_TIMEOUT) or DEFAULT_TIMEOUT_S),
         threads=int(os.environ.get(ENV_THREADS) or DEFAULT_THREADS),
+        monitor=monitor,
     )
     return app
 
@@ -337,4 +402,9 @@ def create_app_from_env() -> ScoringApp:
     if not model_uri:
         raise MlharborException(f"{ENV_MODEL_URI} is not set; it names the model to serve")
     predict_route = os.environ.get(ENV_ENABLE_PREDICT, "true").lower() not in ("0", "false", "no")
-    return create_app(model_uri, enable_predict_route=predict_route)
+    return create_app(
+        model_uri,
+        enable_predict_route=predict_route,
+        monitor_reference=os.environ.get(ENV_MONITOR_REFERENCE) or None,
+        monitor_window=int(os.environ.get(ENV_MONITOR_WINDOW) or DEFAULT_MONITOR_WINDOW),
+    )

@@ -6,11 +6,16 @@ for itself (scrape them through the pod, as Prometheus does per target).
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from bisect import bisect_left
+from typing import TYPE_CHECKING
 
-__all__ = ["LATENCY_BUCKETS", "ServingMetrics"]
+if TYPE_CHECKING:
+    from mlharbor.monitoring import DriftSnapshot
+
+__all__ = ["LATENCY_BUCKETS", "ServingMetrics", "render_drift"]
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -30,6 +35,15 @@ def _label(value: str) -> str:
 
 def _number(value: float) -> str:
     return repr(float(value)) if value != int(value) else f"{int(value)}"
+
+
+def _sample(value: float) -> str:
+    """A sample value, with the exposition format's spellings of infinities and NaN."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return _number(value)
 
 
 class _Histogram:
@@ -137,3 +151,55 @@ class ServingMetrics:
             f"mlharbor_serving_model_swaps_total {swaps}",
         ]
         return "\n".join(lines) + "\n"
+
+
+def render_drift(snapshot: DriftSnapshot) -> str:
+    """Exposition text for drift monitoring: row and check counters, then the latest verdict.
+
+    The drift gauges appear once the first window has been checked; before that there is no
+    value to report, and a made-up 0 would read as "no drift".
+    """
+    lines = [
+        "# HELP mlharbor_monitoring_rows_total Scored input rows recorded for drift monitoring.",
+        "# TYPE mlharbor_monitoring_rows_total counter",
+        f"mlharbor_monitoring_rows_total {snapshot.rows_total}",
+        "# HELP mlharbor_monitoring_checks_total Drift checks of a full window finished.",
+        "# TYPE mlharbor_monitoring_checks_total counter",
+        f"mlharbor_monitoring_checks_total {snapshot.checks_total}",
+        "# HELP mlharbor_monitoring_check_failures_total Drift checks that failed (see the log).",
+        "# TYPE mlharbor_monitoring_check_failures_total counter",
+        f"mlharbor_monitoring_check_failures_total {snapshot.failures_total}",
+    ]
+    report = snapshot.report
+    if report is not None:
+        lines += [
+            "# HELP mlharbor_data_drift_share Share of columns drifted in the last window.",
+            "# TYPE mlharbor_data_drift_share gauge",
+            f"mlharbor_data_drift_share {_sample(report.share_of_drifted_columns)}",
+            "# HELP mlharbor_data_drift_detected 1 when the last window drifted as a dataset.",
+            "# TYPE mlharbor_data_drift_detected gauge",
+            f"mlharbor_data_drift_detected {int(report.dataset_drift)}",
+            "# HELP mlharbor_data_drift_column_score Score of the column's test in the last window"
+            " (p-value for ks and chisquare, distance otherwise).",
+            "# TYPE mlharbor_data_drift_column_score gauge",
+        ]
+        for drift in report.columns.values():
+            lines.append(
+                f'mlharbor_data_drift_column_score{{column="{_label(drift.column)}",'
+                f'stattest="{drift.stattest}"}} {_sample(drift.statistic)}'
+            )
+        lines += [
+            "# HELP mlharbor_data_drift_column_detected 1 when the column drifted.",
+            "# TYPE mlharbor_data_drift_column_detected gauge",
+        ]
+        for drift in report.columns.values():
+            lines.append(
+                f'mlharbor_data_drift_column_detected{{column="{_label(drift.column)}"}} '
+                f"{int(drift.drift_detected)}"
+            )
+        lines += [
+            "# HELP mlharbor_data_drift_checked_timestamp_seconds When the last check finished.",
+            "# TYPE mlharbor_data_drift_checked_timestamp_seconds gauge",
+            f"mlharbor_data_drift_checked_timestamp_seconds {snapshot.checked_at!r}",
+        ]
+    return "\n".join(lines) + "\n"
