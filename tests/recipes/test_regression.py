@@ -95,11 +95,12 @@ def test_csv_ingest_and_profile_overrides(regression_recipe: Path) -> None:
         .read_text()
         .replace(
             "ingest: {using: 'custom', loader_method: load_data}",
-            "ingest: {using: csv, location: '{{DATA}}'}",
+            "ingest: {{INGEST_CONFIG}}",
         )
     )
     (regression_recipe / "profiles" / "local.yaml").write_text(
-        "DATA: data/houses.csv\nSPLIT_RATIOS: [2, 1, 1]\n"
+        # a whole mapping behind one placeholder, as MLflow's recipe templates do
+        "INGEST_CONFIG: {using: csv, location: data/houses.csv}\nSPLIT_RATIOS: [2, 1, 1]\n"
         "steps:\n  register: {model_name: profile_model}\n"
     )
     recipe = Recipe(profile="local")

@@ -194,9 +194,10 @@ class Recipe:
         rows = []
         for spec in STEPS:
             state = self._execution.state(spec.name)
-            rows.append(
-                [spec.name, state.status if state else UNKNOWN, state.error or "" if state else ""]
-            )
+            if state is None:
+                rows.append([spec.name, UNKNOWN, ""])
+            else:
+                rows.append([spec.name, state.status, state.error or ""])
         card.add_table("Step status", ["step", "status", "error"], rows)
         return card
 
