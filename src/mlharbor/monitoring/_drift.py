@@ -6,12 +6,13 @@ dataset drifted when the share of drifted columns reaches ``drift_share``.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.monitoring._report import Report, escape, number
 from mlharbor.monitoring._stattests import (
     STATTESTS,
@@ -329,6 +330,8 @@ def data_drift(
             unknown tests or types, a test that cannot compare a column's type, or a column
             with no values on one side.
     """
+    if importlib.util.find_spec("scipy") is None:
+        raise MlharborException("Drift tests need scipy: pip install 'mlharbor[monitoring]'")
     reference = _require_frame(reference, "reference")
     current = _require_frame(current, "current")
     if isinstance(drift_share, bool) or not 0 < drift_share <= 1:
