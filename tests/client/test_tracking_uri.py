@@ -77,3 +77,18 @@ def test_tracking_package_reexports_client() -> None:
     from mlharbor.tracking import MlflowClient
 
     assert MlflowClient is MlharborClient
+
+
+def test_uris_applied_for_a_block_only(workdir: Path) -> None:
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    with tracking_uri.uris_applied("sqlite:///inner.db", "sqlite:///registry.db"):
+        assert tracking_uri.get_tracking_uri() == "sqlite:///inner.db"
+        assert tracking_uri.get_registry_uri() == "sqlite:///registry.db"
+        assert os.environ["MLFLOW_TRACKING_URI"] == "sqlite:///inner.db"
+    assert not tracking_uri.is_tracking_uri_set()
+    assert tracking_uri.get_registry_uri() == "sqlite:///mlharbor.db"
+    tracking_uri.set_tracking_uri("sqlite:///outer.db")
+    with pytest.raises(RuntimeError), tracking_uri.uris_applied("sqlite:///x.db", None):
+        raise RuntimeError("a failing step")
+    assert tracking_uri.get_tracking_uri() == "sqlite:///outer.db"
+    assert os.environ["MLFLOW_TRACKING_URI"] == "sqlite:///outer.db"

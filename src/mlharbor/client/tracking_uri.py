@@ -8,6 +8,8 @@ The registry URI defaults to the tracking URI.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "resolve_registry_uri",
     "set_registry_uri",
     "set_tracking_uri",
+    "uris_applied",
 ]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlharbor.db"
@@ -90,3 +93,23 @@ def resolve_registry_uri(registry_uri: str | None, tracking_uri: str | None) -> 
     """The registry a client uses: ``registry_uri``, else a configured registry URI, else
     ``tracking_uri`` (the tracking URI in effect when None), as MLflow's client decides."""
     return registry_uri or _configured_registry_uri() or tracking_uri or get_tracking_uri()
+
+
+@contextmanager
+def uris_applied(tracking: str | None, registry: str | None) -> Iterator[None]:
+    """Use ``tracking`` and ``registry`` (those given) inside the block; on leaving it, the
+    URIs and ``MLFLOW_TRACKING_URI`` are as they were before."""
+    global _tracking_uri, _registry_uri
+    saved = (_tracking_uri, _registry_uri, os.environ.get("MLFLOW_TRACKING_URI"))
+    try:
+        if tracking:
+            set_tracking_uri(tracking)
+        if registry:
+            set_registry_uri(registry)
+        yield
+    finally:
+        _tracking_uri, _registry_uri, saved_env = saved
+        if saved_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = saved_env

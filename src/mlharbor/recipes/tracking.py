@@ -7,7 +7,6 @@ so running a recipe leaves the caller's tracking setup as it was.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,20 +27,10 @@ def recipe_tracking(config: dict[str, Any]) -> Iterator[None]:
     """Apply the configured tracking and registry URIs for the duration of the block."""
     tracking = _section(config, "experiment").get("tracking_uri")
     registry = _section(config, "model_registry").get("registry_uri")
-    saved = (tracking_uri._tracking_uri, tracking_uri._registry_uri)
-    saved_env = os.environ.get("MLFLOW_TRACKING_URI")
-    try:
-        if tracking:
-            tracking_uri.set_tracking_uri(str(tracking))
-        if registry:
-            tracking_uri.set_registry_uri(str(registry))
+    with tracking_uri.uris_applied(
+        str(tracking) if tracking else None, str(registry) if registry else None
+    ):
         yield
-    finally:
-        tracking_uri._tracking_uri, tracking_uri._registry_uri = saved
-        if saved_env is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = saved_env
 
 
 def experiment_id(config: dict[str, Any], root: Path) -> str:
