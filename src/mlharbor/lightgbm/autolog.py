@@ -17,19 +17,16 @@ errors propagate and fail the run autologging started.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import functools
 import inspect
 import json
 import os
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from mlharbor.autologging import Patches, ReentryGuard, autolog_run, subclasses, warn_failure
+from mlharbor.autologging.boosting import EXAMPLE_ATTR, BoostingAutolog, TrainTargets
 from mlharbor.autologging.metrics import MetricRecorder
 from mlharbor.autologging.plots import plot_importance
 
@@ -50,14 +47,9 @@ _UNLOGGED = frozenset(
     }
 )
 _IMPORTANCE_TYPES = ("split", "gain")
-_EXAMPLE_ROWS = 5
-_EXAMPLE_ATTR = "_mlharbor_input_example"
-
-_config: dict[str, Any] = {}
-_patches = Patches()
-_train_guard = ReentryGuard()
-_fit_guard = ReentryGuard()
-_lock = threading.Lock()
+_integration = BoostingAutolog()
+_config = _integration.config
+_warn = _integration.warn
 
 
 def autolog(
@@ -86,88 +78,29 @@ def autolog(
     ``exclusive`` and ``disable_for_unsupported_versions`` are accepted for MLflow
     compatibility.
     """
-    with _lock:
-        _patches.restore()
-        _config.clear()
-        if disable:
-            return
-        _config.update(
-            log_input_examples=log_input_examples,
-            log_model_signatures=log_model_signatures,
-            log_models=log_models,
-            log_datasets=log_datasets,
-            silent=silent,
-            registered_model_name=registered_model_name,
-            extra_tags=dict(extra_tags or {}),
-        )
-        if not _patches:
-            _patch()
+    settings = None
+    if not disable:
+        settings = {
+            "log_input_examples": log_input_examples,
+            "log_model_signatures": log_model_signatures,
+            "log_models": log_models,
+            "log_datasets": log_datasets,
+            "silent": silent,
+            "registered_model_name": registered_model_name,
+            "extra_tags": dict(extra_tags or {}),
+        }
+    _integration.configure(settings, _targets, _train_and_log, _log_estimator)
 
 
-def _patch() -> None:
+def _targets() -> TrainTargets:
     import lightgbm
     import lightgbm.sklearn
 
-    patch = _patches.apply
-
-    patch(lightgbm, "train", _wrap_train)
-    # the estimators call the name bound in their own module
-    patch(lightgbm.sklearn, "train", _wrap_train)
-    patch(lightgbm.Dataset, "__init__", _wrap_dataset_init)
-    for cls in (lightgbm.sklearn.LGBMModel, *subclasses(lightgbm.sklearn.LGBMModel)):
-        if "fit" in cls.__dict__:
-            patch(cls, "fit", _wrap_fit)
+    return lightgbm, lightgbm.sklearn, lightgbm.Dataset, lightgbm.sklearn.LGBMModel
 
 
-def _warn(message: str, exc: BaseException) -> None:
-    warn_failure(message, exc, silent=bool(_config.get("silent")))
-
-
-def _wrap_dataset_init(init: Any) -> Any:
-    # A constructed Dataset frees its raw data, so the first rows are kept at construction for
-    # the input example and the signature.
-    @functools.wraps(init)
-    def init_keeping_example(self: Any, *args: Any, **kwargs: Any) -> None:
-        data = args[0] if args else kwargs.get("data")
-        if data is not None and not isinstance(data, str | os.PathLike):
-            # data that cannot be sliced just gives no input example
-            with contextlib.suppress(Exception):
-                setattr(self, _EXAMPLE_ATTR, copy.deepcopy(data[:_EXAMPLE_ROWS]))
-        init(self, *args, **kwargs)
-
-    return init_keeping_example
-
-
-def _wrap_train(train: Any) -> Any:
-    @functools.wraps(train)
-    def train_with_autolog(*args: Any, **kwargs: Any) -> Any:
-        if not _config or _train_guard.busy():
-            return train(*args, **kwargs)
-        in_fit = _fit_guard.busy()
-        with _train_guard, autolog_run(None if in_fit else _config["extra_tags"]) as run_id:
-            return _train_and_log(train, run_id, args, kwargs, log_model=not in_fit)
-
-    return train_with_autolog
-
-
-def _wrap_fit(fit: Any) -> Any:
-    @functools.wraps(fit)
-    def fit_with_autolog(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _config or _fit_guard.busy() or _train_guard.busy():
-            return fit(self, *args, **kwargs)
-        features: Any = args[0] if args else kwargs.get("X")
-        example = None
-        try:
-            example = copy.deepcopy(features[:_EXAMPLE_ROWS])
-        except Exception as exc:
-            _warn("Could not keep an input example of the training data", exc)
-        with _fit_guard, autolog_run(_config["extra_tags"]) as run_id:
-            result = fit(self, *args, **kwargs)
-            if _config["log_models"]:
-                _log_model(self, run_id, example)
-        return result
-
-    return fit_with_autolog
+def _log_estimator(estimator: Any, run_id: str, example: Any) -> None:
+    _log_model(estimator, run_id, example)
 
 
 def _train_and_log(
@@ -194,7 +127,7 @@ def _train_and_log(
         recorder.flush()
     model_id = None
     if log_model and _config["log_models"]:
-        model_id = _log_model(model, run_id, getattr(train_set, _EXAMPLE_ATTR, None))
+        model_id = _log_model(model, run_id, getattr(train_set, EXAMPLE_ATTR, None))
     if model.best_iteration > 0:
         _log_early_stopping(recorder, model)
     recorder.link(model_id)

@@ -17,19 +17,16 @@ and fail the run autologging started.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import functools
 import inspect
 import json
 import os
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from mlharbor.autologging import Patches, ReentryGuard, autolog_run, subclasses, warn_failure
+from mlharbor.autologging.boosting import EXAMPLE_ATTR, BoostingAutolog, TrainTargets
 from mlharbor.autologging.metrics import MetricRecorder
 from mlharbor.autologging.plots import plot_importance
 
@@ -49,14 +46,9 @@ _UNLOGGED = frozenset(
         "learning_rates",
     }
 )
-_EXAMPLE_ROWS = 5
-_EXAMPLE_ATTR = "_mlharbor_input_example"
-
-_config: dict[str, Any] = {}
-_patches = Patches()
-_train_guard = ReentryGuard()
-_fit_guard = ReentryGuard()
-_lock = threading.Lock()
+_integration = BoostingAutolog()
+_config = _integration.config
+_warn = _integration.warn
 
 
 def autolog(
@@ -90,90 +82,31 @@ def autolog(
     ``exclusive`` and ``disable_for_unsupported_versions`` are accepted for MLflow
     compatibility.
     """
-    with _lock:
-        _patches.restore()
-        _config.clear()
-        if disable:
-            return
-        _config.update(
-            importance_types=list(importance_types or ["weight"]),
-            log_input_examples=log_input_examples,
-            log_model_signatures=log_model_signatures,
-            log_models=log_models,
-            log_datasets=log_datasets,
-            silent=silent,
-            registered_model_name=registered_model_name,
-            model_format=model_format,
-            extra_tags=dict(extra_tags or {}),
-        )
-        if not _patches:
-            _patch()
+    settings = None
+    if not disable:
+        settings = {
+            "importance_types": list(importance_types or ["weight"]),
+            "log_input_examples": log_input_examples,
+            "log_model_signatures": log_model_signatures,
+            "log_models": log_models,
+            "log_datasets": log_datasets,
+            "silent": silent,
+            "registered_model_name": registered_model_name,
+            "model_format": model_format,
+            "extra_tags": dict(extra_tags or {}),
+        }
+    _integration.configure(settings, _targets, _train_and_log, _log_estimator)
 
 
-def _patch() -> None:
+def _targets() -> TrainTargets:
     import xgboost
     import xgboost.sklearn
 
-    patch = _patches.apply
-
-    patch(xgboost, "train", _wrap_train)
-    # the estimators call the name bound in their own module
-    patch(xgboost.sklearn, "train", _wrap_train)
-    patch(xgboost.DMatrix, "__init__", _wrap_dmatrix_init)
-    for cls in (xgboost.sklearn.XGBModel, *subclasses(xgboost.sklearn.XGBModel)):
-        if "fit" in cls.__dict__:
-            patch(cls, "fit", _wrap_fit)
+    return xgboost, xgboost.sklearn, xgboost.DMatrix, xgboost.sklearn.XGBModel
 
 
-def _warn(message: str, exc: BaseException) -> None:
-    warn_failure(message, exc, silent=bool(_config.get("silent")))
-
-
-def _wrap_dmatrix_init(init: Any) -> Any:
-    # A DMatrix cannot give its data back as passed (columns, dtypes), so the first rows are
-    # kept at construction for the input example and the signature.
-    @functools.wraps(init)
-    def init_keeping_example(self: Any, *args: Any, **kwargs: Any) -> None:
-        data = args[0] if args else kwargs.get("data")
-        if data is not None and not isinstance(data, str | os.PathLike):
-            # data that cannot be sliced just gives no input example
-            with contextlib.suppress(Exception):
-                setattr(self, _EXAMPLE_ATTR, copy.deepcopy(data[:_EXAMPLE_ROWS]))
-        init(self, *args, **kwargs)
-
-    return init_keeping_example
-
-
-def _wrap_train(train: Any) -> Any:
-    @functools.wraps(train)
-    def train_with_autolog(*args: Any, **kwargs: Any) -> Any:
-        if not _config or _train_guard.busy():
-            return train(*args, **kwargs)
-        in_fit = _fit_guard.busy()
-        with _train_guard, autolog_run(None if in_fit else _config["extra_tags"]) as run_id:
-            return _train_and_log(train, run_id, args, kwargs, log_model=not in_fit)
-
-    return train_with_autolog
-
-
-def _wrap_fit(fit: Any) -> Any:
-    @functools.wraps(fit)
-    def fit_with_autolog(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _config or _fit_guard.busy() or _train_guard.busy():
-            return fit(self, *args, **kwargs)
-        features: Any = args[0] if args else kwargs.get("X")
-        example = None
-        try:
-            example = copy.deepcopy(features[:_EXAMPLE_ROWS])
-        except Exception as exc:
-            _warn("Could not keep an input example of the training data", exc)
-        with _fit_guard, autolog_run(_config["extra_tags"]) as run_id:
-            result = fit(self, *args, **kwargs)
-            if _config["log_models"]:
-                _log_model(self, run_id, example, self.predict, None)
-        return result
-
-    return fit_with_autolog
+def _log_estimator(estimator: Any, run_id: str, example: Any) -> None:
+    _log_model(estimator, run_id, example, estimator.predict, None)
 
 
 def _train_and_log(
@@ -196,7 +129,7 @@ def _train_and_log(
     if log_model and _config["log_models"]:
         import xgboost
 
-        example = getattr(dtrain, _EXAMPLE_ATTR, None)
+        example = getattr(dtrain, EXAMPLE_ATTR, None)
         model_id = _log_model(
             model, run_id, example, lambda rows: model.predict(xgboost.DMatrix(rows)), params
         )
