@@ -57,6 +57,14 @@ def _options(default_backend: str) -> list[click.Parameter]:
             help="Comma-separated Host header names or patterns the server answers, '*' for "
             "any. Default: localhost, loopback and private addresses, and --host.",
         ),
+        click.Option(
+            ["--app-name"],
+            default=None,
+            type=click.Choice(["basic-auth"]),
+            help="Serve behind this app: 'basic-auth' requires HTTP Basic credentials and "
+            "checks per-experiment and per-model permissions (configured by the ini file "
+            "named by MLFLOW_AUTH_CONFIG_PATH).",
+        ),
     ]
 
 
@@ -70,11 +78,19 @@ def _run(
     workers: int,
     static_prefix: str,
     allowed_hosts: str | None,
+    app_name: str | None,
 ) -> None:
     import uvicorn
 
-    from mlharbor.server.app import create_app
+    from mlharbor.exceptions import MlharborException
+    from mlharbor.server.app import ASGIApp, HarborApp, create_app, with_app_name
     from mlharbor.server.hosts import HostPolicy
+
+    def behind_app(app: HarborApp) -> ASGIApp:
+        try:
+            return with_app_name(app, app_name, static_prefix)
+        except MlharborException as exc:
+            raise click.ClickException(exc.message) from exc
 
     settings = {
         "BACKEND_STORE_URI": backend_store_uri,
@@ -84,6 +100,7 @@ def _run(
         "STATIC_PREFIX": static_prefix,
         "ALLOWED_HOSTS": allowed_hosts or "",
         "HOST": host,
+        "APP_NAME": app_name or "",
     }
     if static_prefix and not static_prefix.startswith("/"):
         raise click.BadParameter("must start with '/'", param_hint="--static-prefix")
@@ -97,16 +114,17 @@ def _run(
             static_prefix,
             HostPolicy.from_option(allowed_hosts, host),
         )
-        uvicorn.run(app, **common)  # type: ignore[arg-type]
+        uvicorn.run(behind_app(app), **common)  # type: ignore[arg-type]
         return
-    # Build the store (and run migrations) once before the workers start.
-    create_app(
+    # Build the stores (run migrations, create the admin user) once before the workers start.
+    first = create_app(
         backend_store_uri,
         default_artifact_root or None,
         artifacts_destination,
         serve_artifacts,
         static_prefix,
     )
+    behind_app(first)
     os.environ.update({_ENV_PREFIX + key: value for key, value in settings.items()})
     uvicorn.run(
         "mlharbor.server.app:create_app_from_env",

@@ -32,12 +32,21 @@ from mlharbor.server.routes import Route, all_routes, expand_paths
 from mlharbor.server.ui import routes as ui_routes
 from mlharbor.server.ui.csrf import check_cross_site
 
-__all__ = ["MAX_JSON_BODY_BYTES", "HarborApp", "Router", "create_app", "create_app_from_env"]
+__all__ = [
+    "MAX_JSON_BODY_BYTES",
+    "ASGIApp",
+    "HarborApp",
+    "Router",
+    "create_app",
+    "create_app_from_env",
+    "with_app_name",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_JSON_BODY_BYTES = 16 * 1024 * 1024
 _BODY_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
@@ -284,19 +293,31 @@ def create_app(
     return HarborApp(context, Router([*all_routes(), *ui_routes], static_prefix), allowed_hosts)
 
 
-def create_app_from_env() -> HarborApp:
+def with_app_name(app: HarborApp, app_name: str | None, static_prefix: str = "") -> ASGIApp:
+    """``app`` behind the server app called ``app_name`` (``basic-auth``: see
+    :mod:`mlharbor.server.auth`); ``app`` itself when ``app_name`` is ``None``."""
+    if app_name is None:
+        return app
+    from mlharbor.server.auth import wrap_app
+
+    return wrap_app(app, app_name, static_prefix)
+
+
+def create_app_from_env() -> ASGIApp:
     """Build the application from ``MLHARBOR_SERVER_*`` variables (set by ``mlharbor server``
     for its worker processes)."""
     import os
 
     env = os.environ
-    return create_app(
+    static_prefix = env.get("MLHARBOR_SERVER_STATIC_PREFIX", "")
+    app = create_app(
         env["MLHARBOR_SERVER_BACKEND_STORE_URI"],
         env.get("MLHARBOR_SERVER_DEFAULT_ARTIFACT_ROOT") or None,
         env.get("MLHARBOR_SERVER_ARTIFACTS_DESTINATION") or None,
         env.get("MLHARBOR_SERVER_SERVE_ARTIFACTS", "true") == "true",
-        env.get("MLHARBOR_SERVER_STATIC_PREFIX", ""),
+        static_prefix,
         HostPolicy.from_option(
             env.get("MLHARBOR_SERVER_ALLOWED_HOSTS"), env.get("MLHARBOR_SERVER_HOST")
         ),
     )
+    return with_app_name(app, env.get("MLHARBOR_SERVER_APP_NAME") or None, static_prefix)

@@ -1,0 +1,349 @@
+"""The ASGI wrapper that puts HTTP Basic authentication and permission checks in front of the
+tracking server, following the before/after request handling of MLflow's basic-auth app.
+
+For each request: public routes (health, static files, server info) pass straight through;
+everything else needs valid Basic credentials (else 401 with ``WWW-Authenticate``). The auth
+app's own endpoints are answered here. Other requests are matched with the tracking server's
+own router, their parameters read (the body is buffered and replayed to the server), and the
+route's :class:`~mlharbor.server.auth.rules.Rule` applied: admins skip the checks, others get
+403 ``PERMISSION_DENIED`` when the check fails. Rules with an ``after`` step see the server's
+response before it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+import urllib.parse
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mlharbor.exceptions import (
+    BadRequest,
+    InvalidParameterValue,
+    MlharborException,
+    PermissionDenied,
+)
+from mlharbor.server.app import (
+    MAX_JSON_BODY_BYTES,
+    HarborApp,
+    Message,
+    Receive,
+    Router,
+    Scope,
+    Send,
+)
+from mlharbor.server.auth.config import AuthConfig
+from mlharbor.server.auth.routes import AuthService
+from mlharbor.server.auth.routes import routes as auth_routes
+from mlharbor.server.auth.rules import RULES, Authorizer, Call, Rule, run_checks
+from mlharbor.server.auth.store import AuthStore, User
+from mlharbor.server.errors import error_response, unexpected_error_response
+from mlharbor.server.params import Params
+from mlharbor.server.routes import Route
+
+__all__ = ["BasicAuthApp"]
+
+log = logging.getLogger("mlharbor.server.auth")
+
+T = TypeVar("T")
+
+# Routes answered without credentials, as in MLflow: liveness, the UI's static assets (no
+# tenant data) and the server-info capability document.
+PUBLIC_ROUTES = {
+    ("GET", "/health"),
+    ("GET", "/static-files/{name:path}"),
+    ("GET", "mlflow/server-info"),
+}
+_BODY_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _credentials(scope: Scope) -> tuple[str, str] | None:
+    value = _header(scope, b"authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def unauthenticated() -> Response:
+    body = {
+        "error_code": "UNAUTHENTICATED",
+        "message": "You are not authenticated. Please provide a username and password with "
+        "HTTP Basic authentication.",
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=401,
+        media_type="application/json",
+        headers={"WWW-Authenticate": 'Basic realm="mlflow"'},
+    )
+
+
+def _json(body: dict[str, Any] | None) -> Response:
+    return Response(orjson.dumps(body or {}), media_type="application/json")
+
+
+class _EarlyResponseError(Exception):
+    """A response to send instead of running the request."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+class BasicAuthApp:
+    """The tracking server ``app`` behind HTTP Basic authentication and MLflow's permissions.
+
+    Args:
+        app: the tracking server application.
+        config: settings read from the auth ini.
+        store: users and grants.
+        static_prefix: the server's ``--static-prefix`` (for the auth app's own routes).
+    """
+
+    def __init__(
+        self, app: HarborApp, config: AuthConfig, store: AuthStore, static_prefix: str = ""
+    ) -> None:
+        self.app = app
+        self.config = config
+        self.store = store
+        self.authorizer = Authorizer(store, config, app.context)
+        self.service = AuthService(store, self.authorizer)
+        self.auth_router = Router(list(auth_routes), static_prefix)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.app.executor, fn, *args)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+            # Lifespan events, and CORS preflights, which browsers send without credentials.
+            await self.app(scope, receive, send)
+            return
+        matched = self.app.router.match(scope["method"], scope["path"])
+        target = matched if isinstance(matched, tuple) else None
+        if target is not None and (target[0].method, target[0].path) in PUBLIC_ROUTES:
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self._handle(scope, receive, send, target)
+        except _EarlyResponseError as refused:
+            await refused.response(scope, receive, send)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        target: tuple[Route, dict[str, str]] | None,
+    ) -> None:
+        credentials = _credentials(scope)
+        user = await self._run(self.store.authenticate, *credentials) if credentials else None
+        if user is None:
+            raise _EarlyResponseError(unauthenticated())
+        own = self.auth_router.match(scope["method"], scope["path"])
+        if isinstance(own, tuple):
+            response = await self._answer(own[0], own[1], user, scope, receive)
+            await response(scope, receive, send)
+            return
+        if target is None:
+            # Unknown path or method: the server answers its usual 404 / 405.
+            await self.app(scope, receive, send)
+            return
+        route, path_params = target
+        rule = RULES.get((route.method, route.path))
+        if rule is None:
+            if not user.is_admin:
+                raise _EarlyResponseError(error_response(PermissionDenied("Permission denied")))
+            await self.app(scope, receive, send)
+            return
+        if user.is_admin and rule.after is None:
+            await self.app(scope, receive, send)
+            return
+        await self._authorized(rule, route, path_params, user, scope, receive, send)
+
+    async def _authorized(
+        self,
+        rule: Rule,
+        route: Route,
+        path_params: dict[str, str],
+        user: User,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        try:
+            call, raw = await self._call(route, path_params, user, scope, receive)
+            if not user.is_admin:
+                if rule.check is not None and not await self._run(
+                    run_checks, self.authorizer, rule.check, call
+                ):
+                    raise PermissionDenied("Permission denied")
+                if rule.narrow is not None:
+                    replacement = await self._run(rule.narrow, self.authorizer, call)
+                    if replacement is not None:
+                        raise _EarlyResponseError(_json(replacement))
+                    if call.body is not None:
+                        raw = orjson.dumps(call.body)
+        except MlharborException as exc:
+            raise _EarlyResponseError(error_response(exc)) from exc
+        if raw is not None:
+            receive = _replay(raw, receive)
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+            scope = {**scope, "headers": [*headers, (b"content-length", str(len(raw)).encode())]}
+        if rule.after is None:
+            await self.app(scope, receive, send)
+        else:
+            await self.app(scope, receive, self._after(rule, call, send))
+
+    @staticmethod
+    async def _call(
+        route: Route, path_params: dict[str, str], user: User, scope: Scope, receive: Receive
+    ) -> tuple[Call, bytes | None]:
+        """The request's parameters (and its buffered body, for JSON routes)."""
+        query = urllib.parse.parse_qs(
+            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        )
+        if route.raw or route.request is None:
+            params: Params = {k: v[0] for k, v in query.items() if v}
+            params.update(path_params)
+            return Call(user, params), None
+        if scope["method"] not in _BODY_METHODS:
+            query.update({k: [v] for k, v in path_params.items()})
+            return Call(user, route.request.parse_query(query)), None
+        raw, body = await _read_json(scope, receive)
+        body.update(path_params)
+        return Call(user, route.request.parse_json(body), body), raw
+
+    async def _answer(
+        self, route: Route, path_params: dict[str, str], user: User, scope: Scope, receive: Receive
+    ) -> Response:
+        """Run one of the auth app's own endpoints."""
+        scope["path_params"] = path_params
+        try:
+            if route.raw:
+                response: Response = await route.handler(
+                    self.service, user, Request(scope, receive)
+                )
+                return response
+            assert route.request is not None
+            if scope["method"] in _BODY_METHODS:
+                _raw, body = await _read_json(scope, receive)
+                params = route.request.parse_json(body)
+            else:
+                query = urllib.parse.parse_qs(
+                    scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+                )
+                params = route.request.parse_query(query)
+            return _json(await self._run(route.handler, self.service, user, params))
+        except MlharborException as exc:
+            return error_response(exc)
+        except Exception as exc:
+            return unexpected_error_response(exc)
+
+    def _after(self, rule: Rule, call: Call, send: Send) -> Send:
+        """A ``send`` that holds the response back until ``rule.after`` has seen it."""
+        assert rule.after is not None
+        after = rule.after
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            status = int(start.get("status", 500))
+            headers = list(start.get("headers", []))
+            if 200 <= status < 300:
+                try:
+                    body = await self._transform(after, call, body)
+                except Exception as exc:
+                    # Never send what a filter was meant to withhold.
+                    failed = unexpected_error_response(exc)
+                    status, body = failed.status_code, bytes(failed.body)
+                    headers = [(b"content-type", b"application/json")]
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        return capture
+
+    async def _transform(self, after: Any, call: Call, body: bytes) -> bytes:
+        decoded = orjson.loads(body) if body.strip() else {}
+        if not isinstance(decoded, dict):
+            return body
+        replaced = await self._run(after, self.authorizer, call, decoded)
+        return body if replaced is None else orjson.dumps(replaced)
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """A ``receive`` giving ``raw`` as the whole body, then the connection's later events."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _read_json(scope: Scope, receive: Receive) -> tuple[bytes, dict[str, Any]]:
+    """The buffered body and its JSON object (``{}`` when empty or unreadable, as MLflow)."""
+    method = scope["method"]
+    content_type = _header(scope, b"content-type")
+    if method in ("POST", "PUT") and (
+        content_type is None or content_type.split(";")[0].strip().lower() != "application/json"
+    ):
+        raise InvalidParameterValue("Bad Request. Content-Type must be one of ['application/json']")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_JSON_BODY_BYTES:
+            raise BadRequest(f"Request body exceeds the limit of {MAX_JSON_BODY_BYTES} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    raw = b"".join(chunks)
+    body: Any = {}
+    if raw.strip():
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = {}
+    return raw, body if isinstance(body, dict) else {}
