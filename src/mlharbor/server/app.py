@@ -175,8 +175,9 @@ class HarborApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def handle(self, scope: Scope, receive: Receive) -> Response:
-        """Route one request and turn every outcome into a response."""
+    def refuse_foreign(self, scope: Scope) -> Response | None:
+        """The 403 for a request from a host or origin this server does not answer, else
+        ``None``. Wrappers that answer requests themselves apply it too."""
         if self.hosts is not None:
             host = _header(scope, b"host")
             if not self.hosts.allows(host):
@@ -189,6 +190,16 @@ class HarborApp:
                 return PlainTextResponse("Cross-origin request refused", status_code=403)
         try:
             check_cross_site(scope["method"], scope["path"], scope["headers"])
+        except MlharborException as exc:
+            return error_response(exc)
+        return None
+
+    async def handle(self, scope: Scope, receive: Receive) -> Response:
+        """Route one request and turn every outcome into a response."""
+        refused = self.refuse_foreign(scope)
+        if refused is not None:
+            return refused
+        try:
             matched = self.router.match(scope["method"], scope["path"])
             if matched is None:
                 return not_found()

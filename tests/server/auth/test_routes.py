@@ -311,6 +311,32 @@ def test_per_user_grants_of_the_mlflow3_client(client: TestClient, users: None) 
     )
 
 
+def test_cross_site_requests_are_refused(client: TestClient) -> None:
+    user = {"username": "mallory", "password": "mallory-password"}
+    forged = client.post(
+        f"{USERS}/create",
+        json=user,
+        headers={**basic(ADMIN), "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    _error(forged, 403, "PERMISSION_DENIED")
+    form = client.post(
+        "/api/2.0/mlflow/users/create-ui",
+        data=user,
+        headers={**basic(ADMIN), "Origin": "http://evil.example"},
+    )
+    assert form.status_code == 403
+    assert (
+        client.get(f"{USERS}/get", params={"username": "mallory"}, headers=basic(ADMIN)).status_code
+        == 404
+    )
+    ui = client.post(
+        "/ajax-api/2.0/mlflow/users/create",
+        json=user,
+        headers={**basic(ADMIN), "Origin": "http://testserver", "X-Mlharbor-Csrf": "1"},
+    )
+    assert ui.status_code == 200
+
+
 def test_signup_page_creates_users(client: TestClient) -> None:
     admin = basic(ADMIN)
     page = client.get("/signup", headers=admin)

@@ -163,7 +163,11 @@ class BasicAuthApp:
             raise _EarlyResponseError(unauthenticated())
         own = self.auth_router.match(scope["method"], scope["path"])
         if isinstance(own, tuple):
-            response = await self._answer(own[0], own[1], user, scope, receive)
+            # Browsers resend Basic credentials on their own, so a page of another site must
+            # not be able to create users or grant permissions through the admin's browser.
+            response = self.app.refuse_foreign(scope) or await self._answer(
+                own[0], own[1], user, scope, receive
+            )
             await response(scope, receive, send)
             return
         if target is None:
