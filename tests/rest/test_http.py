@@ -283,3 +283,20 @@ def test_redirects_can_be_refused(scripted: tuple[HostCreds, Script]) -> None:
     with pytest.raises(RestException):
         call_endpoint(creds, "/a", "GET", retry=strict)
     assert [r.path for r in script.seen] == ["/a"]
+
+
+def test_a_store_built_from_a_uri_follows_credential_changes(
+    scripted: tuple[HostCreds, Script], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlharbor.store.tracking.rest import RestTrackingStore
+
+    creds, script = scripted
+    monkeypatch.setenv("HOME", "/nonexistent")
+    store = RestTrackingStore(creds.host)
+    for user in ("alice", "bob"):
+        monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", user)
+        monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pw")
+        script.answer(200, {"experiments": []})
+        store.search_experiments()
+    expected = ["Basic " + base64.b64encode(f"{u}:pw".encode()).decode() for u in ("alice", "bob")]
+    assert [request.headers["authorization"] for request in script.seen] == expected

@@ -166,6 +166,37 @@ def get_host_creds(uri: str) -> HostCreds:
     return HostCreds.from_env(uri)
 
 
+_CREDENTIAL_VARIABLES = tuple(
+    prefix + name
+    for name in (
+        "TRACKING_USERNAME",
+        "TRACKING_PASSWORD",
+        "TRACKING_TOKEN",
+        "TRACKING_INSECURE_TLS",
+        "TRACKING_SERVER_CERT_PATH",
+        "TRACKING_CLIENT_CERT_PATH",
+    )
+    for prefix in ("MLHARBOR_", "MLFLOW_")
+)
+_current_creds: dict[tuple[str | None, ...], HostCreds] = {}
+
+
+def current_host_creds(uri: str) -> HostCreds:
+    """Credentials for ``uri`` as the environment gives them now.
+
+    MLflow's client reads them for every request, so a program may switch users between calls;
+    the credentials are rebuilt only when one of the variables changed.
+    """
+    key = (uri, *(os.environ.get(name) for name in _CREDENTIAL_VARIABLES))
+    creds = _current_creds.get(key)
+    if creds is None:
+        creds = HostCreds.from_env(uri)
+        if len(_current_creds) >= 64:
+            _current_creds.clear()
+        _current_creds[key] = creds
+    return creds
+
+
 @dataclass(frozen=True)
 class RetrySettings:
     """How often and how patiently to retry; ``from_env`` reads the documented variables."""

@@ -27,7 +27,13 @@ from urllib.parse import quote, urlsplit
 
 from mlharbor.entities import FileInfo
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
-from mlharbor.utils.http import HostCreds, call_endpoint, http_request, raise_for_response
+from mlharbor.utils.http import (
+    HostCreds,
+    call_endpoint,
+    current_host_creds,
+    http_request,
+    raise_for_response,
+)
 from mlharbor.utils.paths import validate_relative_path
 
 __all__ = ["ARTIFACTS_SERVICE_ROOT", "HttpArtifactRepository", "resolve_artifacts_uri"]
@@ -126,9 +132,15 @@ class HttpArtifactRepository:
                 f"({ARTIFACTS_SERVICE_ROOT})"
             )
         self._root = root.strip("/")
-        self._creds = creds or HostCreds.from_env(service_base)
+        self._fixed_creds = creds
+        self._service_base = service_base
 
     # -- helpers -------------------------------------------------------------------------------
+
+    @property
+    def _creds(self) -> HostCreds:
+        # read at each call, as for the tracking store, so a changed user takes effect
+        return self._fixed_creds or current_host_creds(self._service_base)
 
     def _remote(self, path: str) -> str:
         """Path below the artifact service root of a path relative to this repository."""

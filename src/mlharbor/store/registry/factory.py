@@ -38,9 +38,8 @@ def get_registry_store(uri: str) -> RegistryStore:
 def _build(uri: str) -> RegistryStore:
     if urllib.parse.urlparse(uri).scheme.lower() in ("http", "https"):
         from mlharbor.store.registry.rest import RestRegistryStore
-        from mlharbor.utils.http import get_host_creds
 
-        return RestRegistryStore(get_host_creds(uri))
+        return RestRegistryStore(uri)
     from mlharbor.store.registry.sql.store import SqlRegistryStore
 
     if uri.startswith("sqlite:///"):

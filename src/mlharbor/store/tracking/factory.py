@@ -112,9 +112,8 @@ def _build_sql_store(db_uri: str, artifact_root: str) -> TrackingStore:
 
 def _build_rest_store(uri: str) -> TrackingStore:
     from mlharbor.store.tracking.rest import RestTrackingStore
-    from mlharbor.utils.http import get_host_creds
 
-    store: TrackingStore = RestTrackingStore(get_host_creds(uri))
+    store: TrackingStore = RestTrackingStore(uri)
     return store
 
 
