@@ -6,7 +6,7 @@
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MLFLOW_VERSION="3.17.2"
 # xgboost-cpu (imported as xgboost) avoids the CUDA build; torch stays pinned to one CPU build.
-MLFLOW_VENV_PACKAGES=("mlflow==${MLFLOW_VERSION}" "scikit-learn" "pandas" "boto3"
+MLFLOW_VENV_PACKAGES=("mlflow[auth]==${MLFLOW_VERSION}" "scikit-learn" "pandas" "boto3"
     "xgboost-cpu>=2.0" "lightgbm>=4.0" "torch==2.13.0" "pytorch-lightning==2.6.6"
     "lightning==2.6.6")
 export PIP_DISABLE_PIP_VERSION_CHECK=1

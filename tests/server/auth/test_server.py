@@ -80,7 +80,7 @@ def test_official_client(mlflow_python: str, auth_server: RunningServer) -> None
     )
     assert completed.returncode == 0, completed.stderr[-4000:] + auth_server.log()[-3000:]
     results = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert results["auth_client"] in ("AuthServiceClient", "rest")
+    assert results["auth_client"] == "AuthServiceClient"
     assert results["alice"] == {"username": "alice", "is_admin": False}
     assert results["duplicate_user"] == "RESOURCE_ALREADY_EXISTS"
     assert results["bob_fetched"] == "bob"
