@@ -19,6 +19,7 @@ _COMMANDS: dict[str, str] = {
     "run": "mlharbor.cli.run:run",
     "recipes": "mlharbor.cli.recipes:recipes",
     "monitor": "mlharbor.cli.monitor:monitor",
+    "deploy": "mlharbor.cli.deploy:deploy",
 }
 
 

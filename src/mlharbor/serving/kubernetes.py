@@ -7,14 +7,12 @@ and limits, and carries Prometheus scrape annotations for ``/metrics``; the Serv
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.utils.kubernetes import check_name, dump_all, http_probe, restricted_security_context
 
 __all__ = ["k8s_manifest", "k8s_objects"]
-
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def k8s_objects(
@@ -36,11 +34,7 @@ def k8s_objects(
     Raises:
         InvalidParameterValue: for a name that is not a DNS label or bad replica counts.
     """
-    if not _DNS_LABEL.match(name):
-        raise InvalidParameterValue(
-            f"'{name}' is not a valid Kubernetes name: use at most 63 lower-case letters, digits "
-            "and '-', starting and ending with a letter or digit"
-        )
+    check_name(name)
     if replicas < 1:
         raise InvalidParameterValue(f"replicas must be at least 1, got {replicas}")
     top = max_replicas if max_replicas is not None else max(replicas * 5, replicas)
@@ -55,31 +49,18 @@ def k8s_objects(
     if model_uri:
         annotations["mlharbor.io/model-uri"] = model_uri
 
-    def probe(path: str, delay: int) -> dict[str, Any]:
-        return {
-            "httpGet": {"path": path, "port": "http"},
-            "initialDelaySeconds": delay,
-            "periodSeconds": 10,
-            "timeoutSeconds": 5,
-            "failureThreshold": 3,
-        }
-
     container = {
         "name": "model-server",
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
-        "livenessProbe": probe("/ping", 30),
-        "readinessProbe": probe("/health", 5),
+        "livenessProbe": http_probe("/ping", 30),
+        "readinessProbe": http_probe("/health", 5),
         "resources": {
             "requests": {"cpu": cpu_request, "memory": memory_request},
             "limits": {"cpu": cpu_limit, "memory": memory_limit},
         },
-        "securityContext": {
-            "runAsNonRoot": True,
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "securityContext": restricted_security_context(),
     }
     deployment = {
         "apiVersion": "apps/v1",
@@ -128,10 +109,4 @@ def k8s_objects(
 
 def k8s_manifest(name: str, image: str, **options: Any) -> str:
     """The objects of :func:`k8s_objects` as one multi-document YAML string."""
-    import copy
-
-    import yaml
-
-    # a deep copy per object, so shared label dicts are written out, not as YAML anchors
-    objects = [copy.deepcopy(obj) for obj in k8s_objects(name, image, **options)]
-    return yaml.safe_dump_all(objects, sort_keys=False)
+    return dump_all(k8s_objects(name, image, **options))
