@@ -18,7 +18,7 @@ from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
 
-__all__ = ["EvaluationArtifact", "EvaluationResult", "evaluate"]
+__all__ = ["EvaluationArtifact", "EvaluationResult", "evaluate", "regressor_metrics"]
 
 _log = logging.getLogger(__name__)
 _MODEL_TYPES = ("classifier", "regressor")
@@ -132,7 +132,8 @@ def _classifier_metrics(
     return out, labels
 
 
-def _regressor_metrics(y: Any, y_pred: Any) -> dict[str, float]:
+def regressor_metrics(y: Any, y_pred: Any) -> dict[str, float]:
+    """The default evaluator's regression metrics (MLflow's names) of ``y_pred`` against ``y``."""
     import numpy as np
     from sklearn import metrics as skm
 
@@ -268,7 +269,7 @@ def evaluate(
             metrics, labels = _classifier_metrics(y, y_pred, proba, classes)
             files = _classifier_files(tmp, y, y_pred, proba, classes, labels)
         else:
-            metrics = _regressor_metrics(y, y_pred)
+            metrics = regressor_metrics(y, y_pred)
             files = _regressor_files(tmp, y, y_pred)
         if raw is not None and hasattr(raw, "score"):
             metrics["score"] = float(raw.score(frame, y))

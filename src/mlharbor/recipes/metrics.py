@@ -72,9 +72,9 @@ class MetricSet:
 
         predictions = model.predict(features)
         if self.template == "regression/v1":
-            from mlharbor.evaluation import _regressor_metrics
+            from mlharbor.evaluation import regressor_metrics
 
-            values = _regressor_metrics(target, predictions)
+            values = regressor_metrics(target, predictions)
         else:
             values = self._classification(model, features, target, predictions)
         values = {k: v for k, v in values.items() if k in self.names or k == "example_count"}
