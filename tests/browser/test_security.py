@@ -56,6 +56,12 @@ def test_stored_markup_is_shown_as_text(
     page.click(f"#artifact-tree [data-path='notes/{HOSTILE_FILE}']")
     expect(page.locator("#artifact-preview pre")).to_have_text(XSS)
     assert _injected(page) == [None, 0]
+    page.click("#artifact-tree [data-path='notes/report.html']")
+    frame = page.frame_locator("#artifact-preview iframe")
+    expect(frame.locator("#heading")).to_have_text("Drift report")
+    assert page.locator("#artifact-preview iframe").get_attribute("sandbox") == ""
+    assert frame.locator("body").evaluate("() => window.__ran") is None
+    assert _injected(page) == [None, 0]
 
     ids = f"{iris.hostile_run_id},{iris.run_ids['logreg-C1.0']}"
     page.goto(f"{ui_server.url}/#/compare?runs={ids}")

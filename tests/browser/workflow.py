@@ -12,6 +12,11 @@ from pathlib import Path
 
 XSS = '<img src=x onerror="window.__xss=1">'
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
+# An HTML report whose script and handler would mark the page if they ran.
+HOSTILE_HTML = (
+    '<h1 id="heading">Drift report</h1><script>parent.__xss = 2; window.__ran = 1;</script>'
+    '<img src=x onerror="parent.__xss = 3">'
+)
 
 
 @dataclass(frozen=True)
@@ -83,4 +88,5 @@ def log_iris_workflow(tracking_uri: str, experiment_name: str = "iris-ui") -> Ir
         mlflow.set_tag("note", XSS)
         mlflow.log_metric("accuracy", 0.5)
         mlflow.log_text(XSS, f"notes/{HOSTILE_FILE}")
+        mlflow.log_text(HOSTILE_HTML, "notes/report.html")
     return IrisWorkflow(experiment_id, run_ids, model_ids, hostile.info.run_id)

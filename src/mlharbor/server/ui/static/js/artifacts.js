@@ -10,6 +10,7 @@ const TEXT = /\.(txt|log|py|md|sh|cfg|ini|toml|html?|xml|r|sql|ipynb)$/i;
 const JSON_FILE = /\.json$/i;
 const YAML = /\.ya?ml$/i;
 const CSV = /\.(csv|tsv)$/i;
+const HTML = /\.html?$/i;
 const TEXT_NAMES = new Set(["MLmodel", "MLproject", "requirements.txt", "conda.yaml", "python_env.yaml"]);
 const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
 
@@ -99,6 +100,9 @@ export function artifactBrowser(source) {
       preview.appendChild(h("pre", {}, text));
     } else if (CSV.test(name)) {
       preview.appendChild(csvTable(text, /\.tsv$/i.test(name) ? "\t" : ","));
+    } else if (HTML.test(name)) {
+      // Rendered in a sandbox: no scripts run and the frame gets no access to this page.
+      preview.appendChild(h("iframe", { class: "html-preview", sandbox: "", srcdoc: text, title: name }));
     } else if (name === "MLmodel") {
       preview.appendChild(mlmodelSummary(text));
       preview.appendChild(h("pre", {}, text));
