@@ -98,6 +98,22 @@ def test_runs_table_filters_sorts_and_shows_server_errors(
     screenshot(page, "runs-table")
 
 
+def test_runs_are_filtered_by_a_dataset(
+    page: Any, ui_server: RunningServer, iris: IrisWorkflow
+) -> None:
+    page.goto(f"{ui_server.url}/#/experiments/{iris.experiment_id}")
+    expect(_run_rows(page)).to_have_count(5)
+    choice = page.locator("#dataset-filter option", has_text="iris-train")
+    expect(choice).to_have_count(1)
+    assert "training" in choice.inner_text()
+    page.select_option("#dataset-filter", label=choice.inner_text())
+    page.wait_for_url(re.compile(r"filter=dataset\.name"))
+    page.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 3")
+    names = sorted(_run_rows(page).get_by_role("link").all_inner_texts())
+    assert names == ["logreg-C0.1", "logreg-C1.0", "logreg-C10.0"]
+    assert page.input_value("#run-filter").startswith("dataset.name = 'iris-train' and ")
+
+
 def test_columns_are_chosen_by_the_user(
     page: Any, ui_server: RunningServer, iris: IrisWorkflow
 ) -> None:

@@ -71,6 +71,11 @@ export async function renderRuns(view, params, query, isCurrent) {
       await load(state.page);
     } catch (err) { mount(status, errorLine(err)); }
   } }, restoring ? "Restore" : "Delete");
+  // Datasets the experiment's runs used; choosing one adds it to the filter.
+  const datasetSelect = h("select", { id: "dataset-filter", "aria-label": "Dataset", hidden: true, onchange: (e) => {
+    const clause = e.target.value;
+    if (clause) navigate({ filter: filter ? `${filter} and ${clause}` : clause });
+  } });
   const columnsPanel = h("div", { class: "columns-panel", hidden: true });
   const columnsButton = h("button", { id: "columns-button", onclick: () => { columnsPanel.hidden = !columnsPanel.hidden; } }, "Columns");
   const lifecycleSelect = h("select", { "aria-label": "Lifecycle", onchange: (e) => navigate({ view: e.target.value }) },
@@ -86,7 +91,7 @@ export async function renderRuns(view, params, query, isCurrent) {
     h("h1", {}, experiment.name),
     h("div", { class: "muted" }, `ID ${experiment.experiment_id} · artifacts: ${experiment.artifact_location || ""}`),
     h("div", { class: "toolbar" }, searchBox, h("button", { onclick: () => navigate({ filter: searchBox.value.trim() }) }, "Search"),
-      filter ? h("button", { onclick: () => navigate({ filter: "" }) }, "Clear") : null),
+      filter ? h("button", { onclick: () => navigate({ filter: "" }) }, "Clear") : null, datasetSelect),
     searchError,
     h("div", { class: "toolbar" }, lifecycleSelect, h("span", { class: "columns-menu" }, columnsButton, columnsPanel), compare, remove,
       h("span", { style: "flex:1" }), prev, pager, next),
@@ -189,5 +194,33 @@ export async function renderRuns(view, params, query, isCurrent) {
     root.runsLoads = String(Number(root.runsLoads || 0) + 1);
   }
 
+  loadDatasets(experimentId, datasetSelect, isCurrent);
   await load(0);
+}
+
+/** A filter literal for `value`, or null when it holds both kinds of quote. */
+function literal(value) {
+  if (!value.includes("'")) return `'${value}'`;
+  return value.includes('"') ? null : `"${value}"`;
+}
+
+async function loadDatasets(experimentId, select, isCurrent) {
+  let summaries;
+  try {
+    summaries = (await api.post("experiments/search-datasets", { experiment_ids: [experimentId] })).dataset_summaries || [];
+  } catch {
+    return; // the filter box still works without the list
+  }
+  if (!isCurrent() || !summaries.length) return;
+  const options = summaries.map((s) => {
+    const name = literal(s.name);
+    const digest = literal(s.digest);
+    const context = s.context ? literal(s.context) : "";
+    const parts = [`dataset.name = ${name}`, `dataset.digest = ${digest}`, context ? `dataset.context = ${context}` : null];
+    const usable = name && digest && context !== null;
+    const label = `${s.name} (${s.digest})${s.context ? " · " + s.context : ""}`;
+    return h("option", { value: usable ? parts.filter(Boolean).join(" and ") : "", disabled: !usable }, label);
+  });
+  mount(select, h("option", { value: "" }, "Filter by dataset…"), options);
+  select.hidden = false;
 }
