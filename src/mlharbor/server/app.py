@@ -39,6 +39,7 @@ __all__ = [
     "Router",
     "create_app",
     "create_app_from_env",
+    "read_body",
     "with_app_name",
 ]
 
@@ -115,7 +116,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _read_body(scope: Scope, receive: Receive) -> bytes:
+async def read_body(scope: Scope, receive: Receive) -> bytes:
+    """The request body, refused with 400 beyond :data:`MAX_JSON_BODY_BYTES`."""
     declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
         raise _too_large()
@@ -239,7 +241,7 @@ class HarborApp:
             raise InvalidParameterValue(
                 "Bad Request. Content-Type must be one of ['application/json']"
             )
-        raw = await _read_body(scope, receive)
+        raw = await read_body(scope, receive)
         body: Any = {}
         if raw.strip():
             try:

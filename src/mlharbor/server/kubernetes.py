@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
-from mlharbor.utils.kubernetes import check_name, dump_all, http_probe, restricted_security_context
+from mlharbor.utils.kubernetes import (
+    check_name,
+    cluster_service,
+    cpu_autoscaler,
+    dump_all,
+    http_probe,
+    restricted_security_context,
+)
 
 __all__ = ["tracking_server_manifest", "tracking_server_objects"]
 
@@ -142,35 +149,8 @@ def tracking_server_objects(
             },
         },
     }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "type": "ClusterIP",
-            "selector": dict(labels),
-            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
-        },
-    }
-    autoscaler = {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-            "minReplicas": replicas,
-            "maxReplicas": top,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "cpu",
-                        "target": {"type": "Utilization", "averageUtilization": 70},
-                    },
-                }
-            ],
-        },
-    }
+    service = cluster_service(name, labels)
+    autoscaler = cpu_autoscaler(name, labels, replicas, top, 70)
     disruption = {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",

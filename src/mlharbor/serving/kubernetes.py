@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
-from mlharbor.utils.kubernetes import check_name, dump_all, http_probe, restricted_security_context
+from mlharbor.utils.kubernetes import (
+    check_name,
+    cluster_service,
+    cpu_autoscaler,
+    dump_all,
+    http_probe,
+    restricted_security_context,
+)
 
 __all__ = ["k8s_manifest", "k8s_objects"]
 
@@ -75,35 +82,8 @@ def k8s_objects(
             },
         },
     }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "type": "ClusterIP",
-            "selector": dict(labels),
-            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
-        },
-    }
-    autoscaler = {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-            "minReplicas": replicas,
-            "maxReplicas": top,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "cpu",
-                        "target": {"type": "Utilization", "averageUtilization": target_cpu_percent},
-                    },
-                }
-            ],
-        },
-    }
+    service = cluster_service(name, labels)
+    autoscaler = cpu_autoscaler(name, labels, replicas, top, target_cpu_percent)
     return [deployment, service, autoscaler]
 
 

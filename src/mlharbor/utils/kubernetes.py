@@ -9,7 +9,14 @@ from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
 
-__all__ = ["check_name", "dump_all", "http_probe", "restricted_security_context"]
+__all__ = [
+    "check_name",
+    "cluster_service",
+    "cpu_autoscaler",
+    "dump_all",
+    "http_probe",
+    "restricted_security_context",
+]
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -48,6 +55,45 @@ def restricted_security_context() -> dict[str, Any]:
         "runAsNonRoot": True,
         "allowPrivilegeEscalation": False,
         "capabilities": {"drop": ["ALL"]},
+    }
+
+
+def cluster_service(name: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A ClusterIP Service on port 80 for the pods carrying ``labels`` (their ``http`` port)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": dict(labels),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+def cpu_autoscaler(
+    name: str, labels: dict[str, str], minimum: int, maximum: int, target_percent: int
+) -> dict[str, Any]:
+    """A HorizontalPodAutoscaler (``autoscaling/v2``) of the Deployment ``name`` on CPU."""
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": minimum,
+            "maxReplicas": maximum,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": target_percent},
+                    },
+                }
+            ],
+        },
     }
 
 

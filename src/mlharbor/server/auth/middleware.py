@@ -25,19 +25,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mlharbor.exceptions import (
-    BadRequest,
     InvalidParameterValue,
     MlharborException,
     PermissionDenied,
 )
 from mlharbor.server.app import (
-    MAX_JSON_BODY_BYTES,
     HarborApp,
     Message,
     Receive,
     Router,
     Scope,
     Send,
+    read_body,
 )
 from mlharbor.server.auth.config import AuthConfig
 from mlharbor.server.auth.routes import AuthService
@@ -330,20 +329,7 @@ async def _read_json(scope: Scope, receive: Receive) -> tuple[bytes, dict[str, A
         content_type is None or content_type.split(";")[0].strip().lower() != "application/json"
     ):
         raise InvalidParameterValue("Bad Request. Content-Type must be one of ['application/json']")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_JSON_BODY_BYTES:
-            raise BadRequest(f"Request body exceeds the limit of {MAX_JSON_BODY_BYTES} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    raw = b"".join(chunks)
+    raw = await read_body(scope, receive)
     body: Any = {}
     if raw.strip():
         try:
