@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from sklearn.datasets import load_diabetes
 
 import mlharbor as mlflow
 from mlharbor.client.client import MlharborClient
+from tests.models.flavors.crosstool import autolog_summaries
 
 
 @pytest.fixture
@@ -176,36 +176,10 @@ def trainings():
         xgboost.XGBClassifier(n_estimators=4, max_depth=2).fit(
             x, y, eval_set=[(x, y)], verbose=False)
     return [native.info.run_id, estimator.info.run_id]
-def summary(client, run_id):
-    data = client.get_run(run_id).data
-    return {
-        "params": dict(data.params),
-        "metrics": {k: len(client.get_metric_history(run_id, k)) for k in data.metrics},
-        "artifacts": sorted(f.path for f in client.list_artifacts(run_id)),
-    }
 """
 
 
 @pytest.mark.interop
 def test_autolog_matches_mlflow(workdir: Path, mlflow_python: str) -> None:
-    script = (
-        "import json, warnings\nwarnings.simplefilter('ignore')\nimport mlflow\n"
-        "mlflow.set_tracking_uri('sqlite:///reference.db')\n"
-        "mlflow.xgboost.autolog(log_models=False)\n"
-        + _TRAININGS
-        + "client = mlflow.MlflowClient()\n"
-        "print(json.dumps([summary(client, r) for r in trainings()]))\n"
-    )
-    result = subprocess.run(
-        [mlflow_python, "-c", script], capture_output=True, text=True, timeout=300, cwd=workdir
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    theirs = json.loads(result.stdout.strip().splitlines()[-1])
-    namespace: dict[str, Any] = {"mlflow": mlflow}
-    exec(_TRAININGS, namespace)
-    mlflow.xgboost.autolog(log_models=False)
-    try:
-        ours = [namespace["summary"](MlharborClient(), r) for r in namespace["trainings"]()]
-    finally:
-        mlflow.xgboost.autolog(disable=True)
+    ours, theirs = autolog_summaries("xgboost", _TRAININGS, mlflow_python, workdir)
     assert ours == theirs
