@@ -12,6 +12,7 @@ logistic regression (where the server's own overhead dominates). Prints a table 
 
     python -m benchmarks.serving            # full sizes
     python -m benchmarks.serving --quick    # small sizes, for a smoke run
+    python -m benchmarks.serving --monitor  # mlharbor with drift monitoring switched on
 """
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ def save_models(root: Path) -> dict[str, str]:
         mlharbor.sklearn.save_model(model, str(path))
         paths[name] = str(path)
     return paths
+
+
+def _reference_rows() -> Any:
+    """The iris training features under the benchmark's column names."""
+    from sklearn.datasets import load_iris
+
+    features = load_iris(as_frame=True).data
+    features.columns = COLUMNS
+    return features
 
 
 def batch_body(rows: int) -> dict[str, Any]:
@@ -203,10 +213,15 @@ def bench_servers(
     }
 
 
-def command(impl: str, model_dir: str, port: int) -> tuple[list[str], dict[str, str]]:
+def command(
+    impl: str, model_dir: str, port: int, monitor_reference: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     if impl == "mlharbor":
         exe = str(Path(sys.executable).with_name("mlharbor"))
-        return [exe, "models", "serve", "-m", model_dir, "--port", str(port)], {}
+        cmd = [exe, "models", "serve", "-m", model_dir, "--port", str(port)]
+        if monitor_reference:
+            cmd += ["--monitor-reference", monitor_reference]
+        return cmd, {}
     mlflow_bin = Path(mlflow_python()).parent
     cmd = [
         str(mlflow_bin / "mlflow"), "models", "serve", "-m", model_dir,
@@ -217,16 +232,21 @@ def command(impl: str, model_dir: str, port: int) -> tuple[list[str], dict[str, 
 
 
 def measure(
-    impls: list[str], model_dir: str, sizes: dict[str, int], big: dict[str, Any]
+    impls: list[str],
+    model_dir: str,
+    sizes: dict[str, int],
+    big: dict[str, Any],
+    monitor_reference: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Start every implementation on ``model_dir`` (one after the other, timing start-up),
-    keep them all running, then drive them side by side."""
+    keep them all running, then drive them side by side. With ``monitor_reference``,
+    mlharbor also checks scored rows for drift against that CSV."""
     with contextlib.ExitStack() as stack:
         urls: dict[str, str] = {}
         startup: dict[str, float] = {}
         for impl in impls:
             port = free_port()
-            cmd, env = command(impl, model_dir, port)
+            cmd, env = command(impl, model_dir, port, monitor_reference)
             started = time.perf_counter()
             server = stack.enter_context(run_server(cmd, port, "/ping", env, timeout_s=180))
             startup[impl] = time.perf_counter() - started
@@ -251,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     parser.add_argument("--only", choices=["mlharbor", "mlflow"], help="measure one side only")
+    parser.add_argument(
+        "--monitor", action="store_true", help="mlharbor with drift monitoring on (iris reference)"
+    )
     args = parser.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
     impls = [args.only] if args.only else ["mlharbor", "mlflow"]
@@ -258,8 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="mlharbor-bench-serving-") as scratch:
         models = save_models(Path(scratch))
+        reference = None
+        if args.monitor:
+            reference = str(Path(scratch) / "reference.csv")
+            _reference_rows().to_csv(reference, index=False)
         for model_name, model_dir in models.items():
-            results[model_name] = measure(impls, model_dir, sizes, big)
+            results[model_name] = measure(impls, model_dir, sizes, big, reference)
     summary: dict[str, list[dict[str, Any]]] = {}
     for model_name, by_impl in results.items():
         rows = []
