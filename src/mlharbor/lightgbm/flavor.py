@@ -10,7 +10,6 @@ cloudpickle by default, or ``pickle``/``skops``). The ``lightgbm`` flavor record
 from __future__ import annotations
 
 import os
-import shutil
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
@@ -81,9 +80,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.input_example import save_input_example, split_example
-    from mlharbor.models.model import directory_size
-    from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
+    from mlharbor.models.model_dir import model_directory, record_inputs
     from mlharbor.sklearn.flavor import _infer_signature, _serialize
 
     if serialization_format not in _SERIALIZATION_FORMATS:
@@ -96,38 +93,36 @@ def save_model(
         data_file = "model.lgb"
     else:
         data_file = "model.skops" if serialization_format == "skops" else "model.pkl"
-    model_dir = prepare_model_dir(path)
-    try:
-        mlflow_model = mlflow_model or Model()
-        if metadata is not None:
-            mlflow_model.metadata = metadata
-        code = copy_code_paths(code_paths, model_dir)
-        if input_example is not None:
-            mlflow_model.saved_input_example_info = save_input_example(model_dir, input_example)
-        if signature is None and input_example is not None:
-            signature = _infer_signature(
-                _LGBModelWrapper(lgb_model), split_example(input_example)[0], "predict"
-            )
-        mlflow_model.signature = signature or None
+    with model_directory(path, mlflow_model) as draft:
+        code = record_inputs(
+            draft,
+            metadata=metadata,
+            code_paths=code_paths,
+            input_example=input_example,
+            signature=signature,
+            infer_signature=lambda data: _infer_signature(
+                _LGBModelWrapper(lgb_model), data, "predict"
+            ),
+        )
         trusted: list[str] | None = None
         if serialization_format == "skops":
             trusted = sorted(
                 {*_SKOPS_TRUSTED_TYPES, _class_name(lgb_model), *(skops_trusted_types or [])}
             )
         if is_booster:
-            lgb_model.save_model(os.path.join(model_dir, data_file))
+            lgb_model.save_model(os.path.join(draft.directory, data_file))
         else:
             trusted = _serialize(
-                lgb_model, os.path.join(model_dir, data_file), serialization_format, trusted
+                lgb_model, os.path.join(draft.directory, data_file), serialization_format, trusted
             )
-        mlflow_model.add_flavor(
+        draft.model.add_flavor(
             "python_function",
             loader_module="mlflow.lightgbm",
             data=data_file,
             **({"code": code} if code is not None else {}),
             **environment_flavor_config(),
         )
-        mlflow_model.add_flavor(
+        draft.model.add_flavor(
             FLAVOR_NAME,
             lgb_version=lightgbm.__version__,
             data=data_file,
@@ -140,14 +135,9 @@ def save_model(
         if not is_booster and serialization_format != "pickle":
             packages.append(serialization_format)
         write_environment(
-            model_dir,
+            draft.directory,
             resolve_requirements(packages, pip_requirements, extra_pip_requirements, conda_env),
         )
-        mlflow_model.model_size_bytes = directory_size(model_dir)
-        mlflow_model.save(os.path.join(model_dir, "MLmodel"))
-    except BaseException:
-        shutil.rmtree(model_dir, ignore_errors=True)
-        raise
 
 
 def _load_from_dir(model_dir: str) -> Any:

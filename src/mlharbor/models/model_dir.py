@@ -5,11 +5,25 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 
-__all__ = ["CODE_DIR", "add_code_to_path", "copy_code_paths", "prepare_model_dir"]
+if TYPE_CHECKING:
+    from mlharbor.models.model import Model
+
+__all__ = [
+    "CODE_DIR",
+    "ModelDraft",
+    "add_code_to_path",
+    "copy_code_paths",
+    "model_directory",
+    "prepare_model_dir",
+    "record_inputs",
+]
 
 CODE_DIR = "code"
 
@@ -61,3 +75,60 @@ def add_code_to_path(model_dir: str, conf: dict[str, Any]) -> None:
     code_dir = os.path.join(model_dir, str(code))
     if os.path.isdir(code_dir) and code_dir not in sys.path:
         sys.path.insert(0, code_dir)
+
+
+@dataclass(frozen=True)
+class ModelDraft:
+    """A model directory being written and the ``MLmodel`` that will describe it."""
+
+    directory: str
+    model: Model
+
+
+@contextmanager
+def model_directory(
+    path: str | os.PathLike[str], mlflow_model: Model | None
+) -> Iterator[ModelDraft]:
+    """Create the model directory for the block to fill; on leaving it, record the size and
+    save ``MLmodel``. Any error removes the directory, so no half-written model is left.
+
+    Raises:
+        MlharborException: RESOURCE_ALREADY_EXISTS (see :func:`prepare_model_dir`).
+    """
+    from mlharbor.models.model import Model, directory_size
+
+    model_dir = prepare_model_dir(path)
+    try:
+        model = mlflow_model or Model()
+        yield ModelDraft(model_dir, model)
+        model.model_size_bytes = directory_size(model_dir)
+        model.save(os.path.join(model_dir, "MLmodel"))
+    except BaseException:
+        shutil.rmtree(model_dir, ignore_errors=True)
+        raise
+
+
+def record_inputs(
+    draft: ModelDraft,
+    *,
+    metadata: dict[str, Any] | None,
+    code_paths: list[str] | None,
+    input_example: Any,
+    signature: Any,
+    infer_signature: Callable[[Any], Any],
+) -> str | None:
+    """What every flavor records the same way: metadata, code files, the input example, and
+    the signature (inferred from the example's data by ``infer_signature`` when none is given).
+    Returns the flavors' ``code`` value."""
+    from mlharbor.models.input_example import save_input_example, split_example
+
+    model = draft.model
+    if metadata is not None:
+        model.metadata = metadata
+    code = copy_code_paths(code_paths, draft.directory)
+    if input_example is not None:
+        model.saved_input_example_info = save_input_example(draft.directory, input_example)
+        if signature is None:
+            signature = infer_signature(split_example(input_example)[0])
+    model.signature = signature or None
+    return code

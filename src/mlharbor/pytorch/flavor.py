@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 from types import ModuleType
 from typing import Any
 
@@ -112,9 +111,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.input_example import save_input_example, split_example
-    from mlharbor.models.model import directory_size
-    from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
+    from mlharbor.models.model_dir import model_directory, record_inputs
     from mlharbor.pytorch import pickle_module as default_module
     from mlharbor.sklearn.flavor import _infer_signature
 
@@ -128,24 +125,27 @@ def save_model(
     pickle_module = pickle_module or default_module
     if serialization_format == SERIALIZATION_FORMAT_PT2:
         input_example = _export_example(pytorch_model, input_example)
-    model_dir = prepare_model_dir(path)
-    try:
-        mlflow_model = mlflow_model or Model()
-        if metadata is not None:
-            mlflow_model.metadata = metadata
-        code = copy_code_paths(code_paths, model_dir)
-        if input_example is not None:
-            mlflow_model.saved_input_example_info = save_input_example(model_dir, input_example)
-        if signature is None and input_example is not None:
-            signature = _infer_signature(
-                _PyTorchWrapper(pytorch_model, "cpu"), split_example(input_example)[0], "predict"
-            )
-        mlflow_model.signature = signature or None
-        data_dir = os.path.join(model_dir, _DATA_DIR)
+    with model_directory(path, mlflow_model) as draft:
+        code = record_inputs(
+            draft,
+            metadata=metadata,
+            code_paths=code_paths,
+            input_example=input_example,
+            signature=signature,
+            infer_signature=lambda data: _infer_signature(
+                _PyTorchWrapper(pytorch_model, "cpu"), data, "predict"
+            ),
+        )
+        data_dir = os.path.join(draft.directory, _DATA_DIR)
         os.makedirs(data_dir)
         recorded = _recorded_name(pickle_module)
         if serialization_format == SERIALIZATION_FORMAT_PT2:
-            _export(pytorch_model, input_example, signature, os.path.join(data_dir, _EXPORTED_FILE))
+            _export(
+                pytorch_model,
+                input_example,
+                draft.model.signature,
+                os.path.join(data_dir, _EXPORTED_FILE),
+            )
         else:
             _write_pickle_info(data_dir, recorded)
             model_file = os.path.join(data_dir, _MODEL_FILE)
@@ -153,13 +153,13 @@ def save_model(
                 torch.jit.save(pytorch_model, model_file)
             else:
                 torch.save(pytorch_model, model_file, pickle_module=pickle_module, **kwargs)
-        mlflow_model.add_flavor(
+        draft.model.add_flavor(
             FLAVOR_NAME,
             model_data=_DATA_DIR,
             pytorch_version=str(torch.__version__),
             code=code,
         )
-        mlflow_model.add_flavor(
+        draft.model.add_flavor(
             "python_function",
             loader_module="mlflow.pytorch",
             data=_DATA_DIR,
@@ -173,12 +173,7 @@ def save_model(
         )
         if pip_requirements is None and conda_env is None:
             requirements = _requirement_lines(requirements)
-        write_environment(model_dir, requirements)
-        mlflow_model.model_size_bytes = directory_size(model_dir)
-        mlflow_model.save(os.path.join(model_dir, "MLmodel"))
-    except BaseException:
-        shutil.rmtree(model_dir, ignore_errors=True)
-        raise
+        write_environment(draft.directory, requirements)
 
 
 def _write_pickle_info(data_dir: str, name: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException, ResourceDoesNotExist
@@ -136,9 +135,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.input_example import save_input_example, split_example
-    from mlharbor.models.model import directory_size
-    from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
+    from mlharbor.models.model_dir import model_directory, record_inputs
 
     if serialization_format not in SUPPORTED_SERIALIZATION_FORMATS:
         raise InvalidParameterValue(
@@ -150,26 +147,22 @@ def save_model(
             f"Invalid pyfunc_predict_fn '{pyfunc_predict_fn}'; expected one of "
             f"{list(_PREDICT_FUNCTIONS)}"
         )
-    model_dir = prepare_model_dir(path)
-    try:
-        mlflow_model = mlflow_model or Model()
-        if metadata is not None:
-            mlflow_model.metadata = metadata
+    with model_directory(path, mlflow_model) as draft:
         model_file = _model_file(serialization_format)
         trusted = _serialize(
             sk_model,
-            os.path.join(model_dir, model_file),
+            os.path.join(draft.directory, model_file),
             serialization_format,
             skops_trusted_types,
         )
-        code = copy_code_paths(code_paths, model_dir)
-        if input_example is not None:
-            mlflow_model.saved_input_example_info = save_input_example(model_dir, input_example)
-        if signature is None and input_example is not None:
-            signature = _infer_signature(
-                sk_model, split_example(input_example)[0], pyfunc_predict_fn
-            )
-        mlflow_model.signature = signature
+        code = record_inputs(
+            draft,
+            metadata=metadata,
+            code_paths=code_paths,
+            input_example=input_example,
+            signature=signature,
+            infer_signature=lambda data: _infer_signature(sk_model, data, pyfunc_predict_fn),
+        )
         pyfunc_conf: dict[str, Any] = {
             "loader_module": "mlflow.sklearn",
             "model_path": model_file,
@@ -178,8 +171,8 @@ def save_model(
         }
         if code is not None:
             pyfunc_conf["code"] = code
-        mlflow_model.add_flavor("python_function", **pyfunc_conf)
-        mlflow_model.add_flavor(
+        draft.model.add_flavor("python_function", **pyfunc_conf)
+        draft.model.add_flavor(
             FLAVOR_NAME,
             pickled_model=model_file,
             sklearn_version=sklearn.__version__,
@@ -191,14 +184,9 @@ def save_model(
         if serialization_format in (SERIALIZATION_FORMAT_CLOUDPICKLE, SERIALIZATION_FORMAT_SKOPS):
             packages.append(serialization_format)
         write_environment(
-            model_dir,
+            draft.directory,
             resolve_requirements(packages, pip_requirements, extra_pip_requirements, conda_env),
         )
-        mlflow_model.model_size_bytes = directory_size(model_dir)
-        mlflow_model.save(os.path.join(model_dir, "MLmodel"))
-    except BaseException:
-        shutil.rmtree(model_dir, ignore_errors=True)
-        raise
 
 
 def _infer_signature(sk_model: Any, example: Any, predict_fn: str) -> Any:

@@ -12,7 +12,6 @@ import importlib
 import inspect
 import logging
 import os
-import shutil
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
@@ -86,38 +85,34 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.input_example import save_input_example, split_example
-    from mlharbor.models.model import directory_size
-    from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
+    from mlharbor.models.model_dir import model_directory, record_inputs
     from mlharbor.sklearn.flavor import _infer_signature
 
     if model_format not in _MODEL_FORMATS:
         raise InvalidParameterValue(
             f"Unsupported model_format '{model_format}'; expected one of {list(_MODEL_FORMATS)}"
         )
-    model_dir = prepare_model_dir(path)
-    try:
-        mlflow_model = mlflow_model or Model()
-        if metadata is not None:
-            mlflow_model.metadata = metadata
-        code = copy_code_paths(code_paths, model_dir)
-        if input_example is not None:
-            mlflow_model.saved_input_example_info = save_input_example(model_dir, input_example)
-        if signature is None and input_example is not None:
-            signature = _infer_signature(
-                _XGBModelWrapper(xgb_model), split_example(input_example)[0], "predict"
-            )
-        mlflow_model.signature = signature or None
+    with model_directory(path, mlflow_model) as draft:
+        code = record_inputs(
+            draft,
+            metadata=metadata,
+            code_paths=code_paths,
+            input_example=input_example,
+            signature=signature,
+            infer_signature=lambda data: _infer_signature(
+                _XGBModelWrapper(xgb_model), data, "predict"
+            ),
+        )
         data_file = f"model.{model_format}"
-        xgb_model.save_model(os.path.join(model_dir, data_file), **kwargs)
-        mlflow_model.add_flavor(
+        xgb_model.save_model(os.path.join(draft.directory, data_file), **kwargs)
+        draft.model.add_flavor(
             "python_function",
             loader_module="mlflow.xgboost",
             data=data_file,
             **({"code": code} if code is not None else {}),
             **environment_flavor_config(),
         )
-        mlflow_model.add_flavor(
+        draft.model.add_flavor(
             FLAVOR_NAME,
             xgb_version=xgboost.__version__,
             data=data_file,
@@ -126,16 +121,11 @@ def save_model(
             code=code,
         )
         write_environment(
-            model_dir,
+            draft.directory,
             resolve_requirements(
                 [_distribution()], pip_requirements, extra_pip_requirements, conda_env
             ),
         )
-        mlflow_model.model_size_bytes = directory_size(model_dir)
-        mlflow_model.save(os.path.join(model_dir, "MLmodel"))
-    except BaseException:
-        shutil.rmtree(model_dir, ignore_errors=True)
-        raise
 
 
 def _instantiate(class_path: str) -> Any:
