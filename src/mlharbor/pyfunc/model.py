@@ -17,7 +17,7 @@ from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.models.model import Model
-from mlharbor.models.model_dir import copy_code_paths, prepare_model_dir
+from mlharbor.models.model_dir import copy_code_paths, model_directory
 from mlharbor.pyfunc.foreign_pickle import load_python_model_pickle
 from mlharbor.pyfunc.python_model import (
     FunctionModel,
@@ -146,9 +146,8 @@ def save_model(
 
     if python_model is None:
         raise InvalidParameterValue("`python_model` must be specified")
-    model_dir = prepare_model_dir(path)
-    try:
-        mlflow_model = mlflow_model or Model()
+    with model_directory(path, mlflow_model) as draft:
+        model_dir = draft.directory
         flavor: dict[str, Any] = {}
         if isinstance(python_model, str | Path):
             code_file = os.fspath(python_model)
@@ -192,23 +191,16 @@ def save_model(
             streamable=False,
             **environment_flavor_config(),
         )
-        _finish_signature(mlflow_model, live_model, model_dir, flavor, signature, input_example)
+        _finish_signature(draft.model, live_model, model_dir, flavor, signature, input_example)
         if metadata is not None:
-            mlflow_model.metadata = metadata
-        mlflow_model.add_flavor("python_function", **flavor)
+            draft.model.metadata = metadata
+        draft.model.add_flavor("python_function", **flavor)
         write_environment(
             model_dir,
             resolve_requirements(
                 ["cloudpickle"], pip_requirements, extra_pip_requirements, conda_env
             ),
         )
-        from mlharbor.models.model import directory_size
-
-        mlflow_model.model_size_bytes = directory_size(model_dir)
-        mlflow_model.save(os.path.join(model_dir, "MLmodel"))
-    except BaseException:
-        shutil.rmtree(model_dir, ignore_errors=True)
-        raise
 
 
 def _finish_signature(
