@@ -39,7 +39,9 @@ __all__ = [
     "Router",
     "create_app",
     "create_app_from_env",
+    "header",
     "read_body",
+    "read_json_body",
     "with_app_name",
 ]
 
@@ -109,16 +111,39 @@ def _is_json_content_type(value: str | None) -> bool:
     return value is not None and value.split(";")[0].strip().lower() == "application/json"
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """The value of request header ``name`` (lower-case bytes), or None."""
     for key, value in scope["headers"]:
         if key.lower() == name:
             return bytes(value).decode("latin-1")
     return None
 
 
+async def read_json_body(scope: Scope, receive: Receive) -> tuple[bytes, dict[str, Any]]:
+    """The raw body and its JSON object; POST and PUT must say ``application/json``.
+
+    Raises:
+        InvalidParameterValue: for another content type, in MLflow's wording.
+        BadRequest: for a body beyond :data:`MAX_JSON_BODY_BYTES`.
+    """
+    if scope["method"] in ("POST", "PUT") and not _is_json_content_type(
+        header(scope, b"content-type")
+    ):
+        raise InvalidParameterValue("Bad Request. Content-Type must be one of ['application/json']")
+    raw = await read_body(scope, receive)
+    body: Any = {}
+    if raw.strip():
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            # MLflow parses an unreadable body as an empty message.
+            body = {}
+    return raw, body if isinstance(body, dict) else {}
+
+
 async def read_body(scope: Scope, receive: Receive) -> bytes:
     """The request body, refused with 400 beyond :data:`MAX_JSON_BODY_BYTES`."""
-    declared = _header(scope, b"content-length")
+    declared = header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
         raise _too_large()
     chunks: list[bytes] = []
@@ -181,13 +206,13 @@ class HarborApp:
         """The 403 for a request from a host or origin this server does not answer, else
         ``None``. Wrappers that answer requests themselves apply it too."""
         if self.hosts is not None:
-            host = _header(scope, b"host")
+            host = header(scope, b"host")
             if not self.hosts.allows(host):
                 return PlainTextResponse(
                     "Invalid Host header: possible DNS rebinding attempt", status_code=403
                 )
             if scope["method"] in _BODY_METHODS and not self.hosts.allows_origin(
-                _header(scope, b"origin"), host
+                header(scope, b"origin"), host
             ):
                 return PlainTextResponse("Cross-origin request refused", status_code=403)
         try:
@@ -237,20 +262,7 @@ class HarborApp:
             query = _query_lists(scope.get("query_string", b""))
             query.update({k: [v] for k, v in path_params.items()})
             return route.request.parse_query(query)
-        if method in ("POST", "PUT") and not _is_json_content_type(_header(scope, b"content-type")):
-            raise InvalidParameterValue(
-                "Bad Request. Content-Type must be one of ['application/json']"
-            )
-        raw = await read_body(scope, receive)
-        body: Any = {}
-        if raw.strip():
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                # MLflow parses an unreadable body as an empty message.
-                body = {}
-        if not isinstance(body, dict):
-            body = {}
+        _raw, body = await read_json_body(scope, receive)
         body.update(path_params)
         return route.request.parse_json(body)
 

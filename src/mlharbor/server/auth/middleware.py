@@ -25,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mlharbor.exceptions import (
-    InvalidParameterValue,
     MlharborException,
     PermissionDenied,
 )
@@ -36,7 +35,8 @@ from mlharbor.server.app import (
     Router,
     Scope,
     Send,
-    read_body,
+    header,
+    read_json_body,
 )
 from mlharbor.server.auth.config import AuthConfig
 from mlharbor.server.auth.routes import AuthService
@@ -63,15 +63,8 @@ PUBLIC_ROUTES = {
 _BODY_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
 def _credentials(scope: Scope) -> tuple[str, str] | None:
-    value = _header(scope, b"authorization")
+    value = header(scope, b"authorization")
     if value is None:
         return None
     scheme, _, token = value.partition(" ")
@@ -234,7 +227,7 @@ class BasicAuthApp:
         if scope["method"] not in _BODY_METHODS:
             query.update({k: [v] for k, v in path_params.items()})
             return Call(user, route.request.parse_query(query)), None
-        raw, body = await _read_json(scope, receive)
+        raw, body = await read_json_body(scope, receive)
         body.update(path_params)
         return Call(user, route.request.parse_json(body), body), raw
 
@@ -251,7 +244,7 @@ class BasicAuthApp:
                 return response
             assert route.request is not None
             if scope["method"] in _BODY_METHODS:
-                _raw, body = await _read_json(scope, receive)
+                _raw, body = await read_json_body(scope, receive)
                 params = route.request.parse_json(body)
             else:
                 query = urllib.parse.parse_qs(
@@ -319,21 +312,3 @@ def _replay(raw: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-async def _read_json(scope: Scope, receive: Receive) -> tuple[bytes, dict[str, Any]]:
-    """The buffered body and its JSON object (``{}`` when empty or unreadable, as MLflow)."""
-    method = scope["method"]
-    content_type = _header(scope, b"content-type")
-    if method in ("POST", "PUT") and (
-        content_type is None or content_type.split(";")[0].strip().lower() != "application/json"
-    ):
-        raise InvalidParameterValue("Bad Request. Content-Type must be one of ['application/json']")
-    raw = await read_body(scope, receive)
-    body: Any = {}
-    if raw.strip():
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            body = {}
-    return raw, body if isinstance(body, dict) else {}
