@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import os
 import tempfile
 import threading
@@ -22,16 +21,16 @@ import time
 import weakref
 from typing import Any
 
+from mlharbor.autologging import Patches, ReentryGuard, autolog_run, warn_failure
+
 __all__ = ["autolog"]
 
-_log = logging.getLogger(__name__)
-_originals: dict[type, Any] = {}
-_score_originals: dict[type, Any] = {}
+_patches = Patches()
 # estimator -> (run_id, model_id) of the fit autologging recorded, for post-training scores
 _fitted: weakref.WeakKeyDictionary[Any, tuple[str, str | None]] = weakref.WeakKeyDictionary()
 _metric_info: dict[str, dict[str, str]] = {}
 _config: dict[str, Any] = {}
-_local = threading.local()
+_guard = ReentryGuard()
 _lock = threading.Lock()
 
 
@@ -74,7 +73,7 @@ def autolog(
     """
     with _lock:
         if disable:
-            _restore()
+            _patches.restore()
             _config.clear()
             return
         _config.update(
@@ -95,38 +94,30 @@ def autolog(
 def _patch() -> None:
     from sklearn.utils import all_estimators
 
+    if _patches:
+        return
+    fits: set[type] = set()
+    scores: set[type] = set()
     for _name, estimator_class in all_estimators():
         # patch the class that defines fit (often an abstract base, e.g. BaseForest), once
         owner = next((k for k in estimator_class.__mro__ if "fit" in k.__dict__), None)
-        if owner is None or owner in _originals:
+        if owner is None or owner in fits:
             continue
-        _originals[owner] = owner.__dict__["fit"]
-        setattr(owner, "fit", _wrap(_originals[owner]))  # noqa: B010
+        fits.add(owner)
+        _patches.apply(owner, "fit", _wrap)
         scorer = next((k for k in estimator_class.__mro__ if "score" in k.__dict__), None)
-        if scorer is not None and scorer not in _score_originals:
-            _score_originals[scorer] = scorer.__dict__["score"]
-            setattr(scorer, "score", _wrap_score(_score_originals[scorer]))  # noqa: B010
-
-
-def _restore() -> None:
-    for owner, fit in _originals.items():
-        setattr(owner, "fit", fit)  # noqa: B010
-    for owner, score in _score_originals.items():
-        setattr(owner, "score", score)  # noqa: B010
-    _originals.clear()
-    _score_originals.clear()
+        if scorer is not None and scorer not in scores:
+            scores.add(scorer)
+            _patches.apply(scorer, "score", _wrap_score)
 
 
 def _wrap(fit: Any) -> Any:
     @functools.wraps(fit)
     def fit_with_autolog(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_local, "active", False) or not _config:
+        if _guard.busy() or not _config:
             return fit(self, *args, **kwargs)
-        _local.active = True
-        try:
+        with _guard:
             return _fit_and_log(fit, self, args, kwargs)
-        finally:
-            _local.active = False
 
     return fit_with_autolog
 
@@ -135,17 +126,15 @@ def _wrap_score(score: Any) -> Any:
     @functools.wraps(score)
     def score_with_autolog(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = score(self, *args, **kwargs)
-        if getattr(_local, "active", False) or not _config.get("log_post_training_metrics"):
+        if _guard.busy() or not _config.get("log_post_training_metrics"):
             return result
         fitted = _fitted.get(self)
         if fitted is not None:
-            _local.active = True
-            try:
-                _log_post_training_score(self, fitted, args, kwargs, float(result))
-            except Exception as exc:
-                _warn("Autologging of a post-training score failed", exc)
-            finally:
-                _local.active = False
+            with _guard:
+                try:
+                    _log_post_training_score(self, fitted, args, kwargs, float(result))
+                except Exception as exc:
+                    _warn("Autologging of a post-training score failed", exc)
         return result
 
     return score_with_autolog
@@ -188,36 +177,23 @@ def _log_post_training_score(
 
 
 def _warn(message: str, exc: BaseException) -> None:
-    if not _config.get("silent"):
-        _log.warning("%s: %s", message, exc)
+    warn_failure(message, exc, silent=bool(_config.get("silent")))
 
 
 def _fit_and_log(fit: Any, estimator: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    from mlharbor.client import active_run as runs
     from mlharbor.client.client import MlharborClient
 
-    started = runs.active_run() is None
-    run = runs.start_run() if started else runs.active_run()
-    assert run is not None
-    run_id = run.info.run_id
-    client = MlharborClient()
-    try:
+    with autolog_run() as run_id:
+        client = MlharborClient()
         _log_params_and_tags(client, run_id, estimator)
         result = fit(estimator, *args, **kwargs)
-    except BaseException:
-        if started:
-            runs.end_run("FAILED")
-        raise
-    try:
-        features = args[0] if args else kwargs.get("X")
-        target = args[1] if len(args) > 1 else kwargs.get("y")
-        weights = args[2] if len(args) > 2 else kwargs.get("sample_weight")
-        _log_training_results(client, run_id, estimator, features, target, weights)
-    except Exception as exc:
-        _warn("Autologging of the fitted estimator failed", exc)
-    finally:
-        if started:
-            runs.end_run()
+        try:
+            features = args[0] if args else kwargs.get("X")
+            target = args[1] if len(args) > 1 else kwargs.get("y")
+            weights = args[2] if len(args) > 2 else kwargs.get("sample_weight")
+            _log_training_results(client, run_id, estimator, features, target, weights)
+        except Exception as exc:
+            _warn("Autologging of the fitted estimator failed", exc)
     return result
 
 
