@@ -71,3 +71,14 @@ def openai_model(base: str, name: str) -> dict[str, Any]:
 
 def chat_endpoint(name: str, model: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"name": name, "endpoint_type": "llm/v1/chat", "model": model, **extra}
+
+
+def metric(text: str, name: str, **labels: str) -> float | None:
+    """The value of sample ``name`` with ``labels`` in a Prometheus exposition, or None."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return None

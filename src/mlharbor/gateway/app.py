@@ -293,21 +293,29 @@ def create_app(
     config_path: str | Path | None = None,
     *,
     reload_interval_s: float = 1.0,
+    http: httpx.AsyncClient | None = None,
 ) -> Starlette:
-    """The gateway app serving ``config``; with ``config_path`` it reloads that file on change."""
+    """The gateway app serving ``config``; with ``config_path`` it reloads that file on change.
+
+    Providers are called through ``http`` when given (it must not follow redirects; the caller
+    closes it), else through a pooled client of the app's own.
+    """
     metrics = GatewayMetrics()
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(None, connect=10.0),
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-        trust_env=False,
-    )
+    owned = http is None
+    if http is None:
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(None, connect=10.0),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
+            trust_env=False,
+        )
+    client = http
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watcher = None
         if config_path is not None:
-            watcher = ConfigWatcher(app, Path(config_path), http, reload_interval_s)
+            watcher = ConfigWatcher(app, Path(config_path), client, reload_interval_s)
             watcher.start()
         try:
             yield
@@ -315,7 +323,8 @@ def create_app(
             if watcher is not None:
                 await watcher.stop()
             await app.state.router.aclose()
-            await http.aclose()
+            if owned:
+                await client.aclose()
 
     routes = [
         Route("/health", _health),
@@ -339,8 +348,7 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.metrics = metrics
-    app.state.http = http
-    app.state.router = Router(config, http, metrics)
+    app.state.router = Router(config, client, metrics)
     return app
 
 
