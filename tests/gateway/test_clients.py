@@ -109,18 +109,27 @@ print(json.dumps(out))
 @pytest.mark.interop
 def test_official_mlflow_client_lists_describes_and_queries(seed_gateway: RunningServer) -> None:
     python = locate_mlflow_python(REPO)
-    done = subprocess.run([str(python), "-c", OFFICIAL_CLIENT, seed_gateway.url],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [str(python), "-c", OFFICIAL_CLIENT, seed_gateway.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["listed"] == ["chat-gpt4", "chat-claude", "embeddings", "completions"]
     assert out["described"]["chat-claude"] == {
-        "type": "llm/v1/chat", "url": f"{seed_gateway.url}/gateway/chat-claude/invocations",
-        "model": "claude-3-opus-20240229", "provider": "anthropic"}
+        "type": "llm/v1/chat",
+        "url": f"{seed_gateway.url}/gateway/chat-claude/invocations",
+        "model": "claude-3-opus-20240229",
+        "provider": "anthropic",
+    }
     answers = out["answers"]
     assert answers["chat-gpt4"]["choices"][0]["message"]["content"] == "gpt-4 says: Hello"
     assert answers["chat-claude"]["choices"][0]["message"]["content"] == (
-        "claude-3-opus-20240229 says: Hello")
+        "claude-3-opus-20240229 says: Hello"
+    )
     assert answers["completions"]["choices"][0]["text"].endswith("completes: Hello")
     assert [d["embedding"][0] for d in answers["embeddings"]["data"]] == [5.0, 6.0]
     assert KEYS["openai"] not in done.stdout
@@ -131,14 +140,22 @@ def test_mlharbor_deployments_client(seed_gateway: RunningServer) -> None:
 
     client = get_deploy_client(seed_gateway.url)
     assert [e.name for e in client.list_endpoints()] == [
-        "chat-gpt4", "chat-claude", "embeddings", "completions"]
+        "chat-gpt4",
+        "chat-claude",
+        "embeddings",
+        "completions",
+    ]
     endpoint = client.get_endpoint("embeddings")
     assert endpoint.dict()["model"] == {"name": "text-embedding-3-small", "provider": "openai"}
-    answer = client.predict(endpoint="chat-claude",
-                            inputs={"messages": [{"role": "user", "content": "Hi"}]})
+    answer = client.predict(
+        endpoint="chat-claude", inputs={"messages": [{"role": "user", "content": "Hi"}]}
+    )
     assert answer["choices"][0]["message"]["content"].endswith("says: Hi")
-    chunks = list(client.predict_stream(
-        endpoint="chat-gpt4", inputs={"messages": [{"role": "user", "content": "Hi you"}]}))
+    chunks = list(
+        client.predict_stream(
+            endpoint="chat-gpt4", inputs={"messages": [{"role": "user", "content": "Hi you"}]}
+        )
+    )
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
     assert text.strip() == "gpt-4 says: Hi you"
 
@@ -148,16 +165,19 @@ def test_openai_client_through_v1(seed_gateway: RunningServer) -> None:
 
     client = OpenAI(base_url=f"{seed_gateway.url}/v1", api_key="not-needed", max_retries=0)
     chat = client.chat.completions.create(
-        model="chat-claude", messages=[{"role": "user", "content": "Hello"}])
+        model="chat-claude", messages=[{"role": "user", "content": "Hello"}]
+    )
     assert chat.choices[0].message.content == "claude-3-opus-20240229 says: Hello"
     completion = client.completions.create(model="completions", prompt="Once")
     assert completion.choices[0].text.endswith("completes: Once")
     embeddings = client.embeddings.create(model="embeddings", input=["abc", "defg"])
     assert [round(d.embedding[0]) for d in embeddings.data] == [3, 4]
     stream = client.chat.completions.create(
-        model="chat-gpt4", messages=[{"role": "user", "content": "stream this"}], stream=True)
+        model="chat-gpt4", messages=[{"role": "user", "content": "stream this"}], stream=True
+    )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert text.strip() == "gpt-4 says: stream this"
     with pytest.raises(Exception, match="not a chat endpoint"):
-        client.chat.completions.create(model="embeddings",
-                                       messages=[{"role": "user", "content": "x"}])
+        client.chat.completions.create(
+            model="embeddings", messages=[{"role": "user", "content": "x"}]
+        )

@@ -23,10 +23,15 @@ def test_edits_under_load_drop_nothing(
     fakes: tuple[FakeProviders, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _, base = fakes
-    path = write_config(tmp_path / "gateway.yaml", {"endpoints": [
-        chat_endpoint("steady", openai_model(base, "model-one")),
-        chat_endpoint("retiring", openai_model(base, "model-old")),
-    ]})
+    path = write_config(
+        tmp_path / "gateway.yaml",
+        {
+            "endpoints": [
+                chat_endpoint("steady", openai_model(base, "model-one")),
+                chat_endpoint("retiring", openai_model(base, "model-old")),
+            ]
+        },
+    )
     app = create_app_from_path(path, reload_interval_s=0.2)
     failures: list[str] = []
     answered: dict[str, float] = {}
@@ -52,10 +57,15 @@ def test_edits_under_load_drop_nothing(
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             await asyncio.sleep(0.5)
             edited_at = time.monotonic()
-            write_config(path, {"endpoints": [
-                chat_endpoint("steady", openai_model(base, "model-two")),
-                chat_endpoint("fresh", openai_model(base, "model-new")),
-            ]})
+            write_config(
+                path,
+                {
+                    "endpoints": [
+                        chat_endpoint("steady", openai_model(base, "model-two")),
+                        chat_endpoint("fresh", openai_model(base, "model-new")),
+                    ]
+                },
+            )
             while time.monotonic() - edited_at < 5:
                 response = await client.post("/endpoints/fresh/invocations", json=HELLO)
                 if response.status_code == 200:
