@@ -73,6 +73,7 @@ class FakeProviders:
         self.requests: list[dict[str, Any]] = []
         self.app = Starlette(
             routes=[
+                Route("/health", self.health),
                 Route("/v1/chat/completions", self.openai_chat, methods=["POST"]),
                 Route("/v1/completions", self.openai_completions, methods=["POST"]),
                 Route("/v1/embeddings", self.openai_embeddings, methods=["POST"]),
@@ -89,6 +90,9 @@ class FakeProviders:
                 Route("/model/{model}/invoke", self.bedrock_invoke, methods=["POST"]),
             ]
         )
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "OK"})
 
     async def _behave(self, model: str) -> Response | None:
         """Count the call and play the failure the model name asks for."""

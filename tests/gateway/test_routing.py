@@ -24,10 +24,7 @@ def _app(document: dict[str, Any]) -> Any:
 
 @pytest.mark.usefixtures("provider_env")
 def test_traffic_split_follows_the_weights(fakes: tuple[FakeProviders, str]) -> None:
-    fake, _ = fakes
-    # everything in process: the split is the subject here, not the sockets
-    base = "http://fake"
-    upstream = httpx.AsyncClient(transport=httpx.ASGITransport(app=fake.app))
+    _, base = fakes
     app = create_app(
         parse_config(
             {
@@ -47,8 +44,7 @@ def test_traffic_split_follows_the_weights(fakes: tuple[FakeProviders, str]) -> 
                     }
                 ],
             }
-        ),
-        http=upstream,
+        )
     )
 
     async def run() -> Counter[str]:
@@ -64,7 +60,7 @@ def test_traffic_split_follows_the_weights(fakes: tuple[FakeProviders, str]) -> 
                     counts[response.json()["model"]] += 1
 
             await asyncio.gather(*(one() for _ in range(2000)))
-        await upstream.aclose()
+        await app.state.upstream.aclose()
         return counts
 
     counts = asyncio.run(run())

@@ -21,7 +21,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # the app pulls in Starlette and httpx; load it only when asked for
+    # the app pulls in Starlette and aiohttp; load it only when asked for
     if name in ("create_app", "create_app_from_path"):
         from mlharbor.gateway import app
 

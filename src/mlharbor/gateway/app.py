@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,6 +32,7 @@ from starlette.routing import Route
 from mlharbor.gateway.config import GatewayConfig, load_config
 from mlharbor.gateway.errors import GatewayError, redact
 from mlharbor.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
+from mlharbor.gateway.providers.base import Upstream
 from mlharbor.gateway.reload import ConfigWatcher
 from mlharbor.gateway.routing import Router, Stream, describe_endpoint, describe_route
 
@@ -59,6 +59,11 @@ def _error(exc: GatewayError) -> Response:
 def _router(request: Request) -> Router:
     router: Router = request.app.state.router
     return router
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    _log.exception("gateway request %s failed", request.url.path, exc_info=exc)
+    return _error(GatewayError(500, "The gateway failed to handle the request."))
 
 
 async def _health(request: Request) -> Response:
@@ -269,7 +274,8 @@ async def _sse(router: Router, stream: Stream) -> AsyncIterator[bytes]:
         yield b"data: " + orjson.dumps(stream.first) + b"\n\n"
         while True:
             try:
-                chunk = await asyncio.wait_for(anext(stream.rest), stream.timeout_s)
+                async with asyncio.timeout(stream.timeout_s):
+                    chunk = await anext(stream.rest)
             except StopAsyncIteration:
                 break
             usage = chunk.get("usage") or usage
@@ -293,29 +299,16 @@ def create_app(
     config_path: str | Path | None = None,
     *,
     reload_interval_s: float = 1.0,
-    http: httpx.AsyncClient | None = None,
 ) -> Starlette:
-    """The gateway app serving ``config``; with ``config_path`` it reloads that file on change.
-
-    Providers are called through ``http`` when given (it must not follow redirects; the caller
-    closes it), else through a pooled client of the app's own.
-    """
+    """The gateway app serving ``config``; with ``config_path`` it reloads that file on change."""
     metrics = GatewayMetrics()
-    owned = http is None
-    if http is None:
-        http = httpx.AsyncClient(
-            timeout=httpx.Timeout(None, connect=10.0),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-            trust_env=False,
-        )
-    client = http
+    upstream = Upstream()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watcher = None
         if config_path is not None:
-            watcher = ConfigWatcher(app, Path(config_path), client, reload_interval_s)
+            watcher = ConfigWatcher(app, Path(config_path), upstream, reload_interval_s)
             watcher.start()
         try:
             yield
@@ -323,8 +316,7 @@ def create_app(
             if watcher is not None:
                 await watcher.stop()
             await app.state.router.aclose()
-            if owned:
-                await client.aclose()
+            await upstream.aclose()
 
     routes = [
         Route("/health", _health),
@@ -346,9 +338,12 @@ def create_app(
         Route("/v1/models", _models),
         Route("/metrics", _metrics),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={Exception: _internal_error}
+    )
     app.state.metrics = metrics
-    app.state.router = Router(config, client, metrics)
+    app.state.upstream = upstream
+    app.state.router = Router(config, upstream, metrics)
     return app
 
 

@@ -14,10 +14,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from mlharbor.gateway.config import load_config
 from mlharbor.gateway.errors import ConfigError
+from mlharbor.gateway.providers.base import Upstream
 from mlharbor.gateway.routing import Router
 
 __all__ = ["ConfigWatcher"]
@@ -33,7 +32,7 @@ def _digest(path: Path) -> str | None:
 
 
 class ConfigWatcher:
-    def __init__(self, app: Any, path: Path, http: httpx.AsyncClient, interval_s: float) -> None:
+    def __init__(self, app: Any, path: Path, http: Upstream, interval_s: float) -> None:
         self.app = app
         self.path = path
         self.http = http

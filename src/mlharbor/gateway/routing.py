@@ -15,12 +15,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx
-
 from mlharbor.gateway.config import EndpointConfig, GatewayConfig, Limit, RouteConfig
 from mlharbor.gateway.errors import GatewayError, RateLimitedError, UpstreamError, redact
 from mlharbor.gateway.metrics import GatewayMetrics
 from mlharbor.gateway.providers import Provider, provider_class
+from mlharbor.gateway.providers.base import Upstream
 
 __all__ = ["Answer", "Router", "Stream"]
 
@@ -76,7 +75,7 @@ class Router:
     def __init__(
         self,
         config: GatewayConfig,
-        http: httpx.AsyncClient,
+        http: Upstream,
         metrics: GatewayMetrics,
         previous: Router | None = None,
     ) -> None:
@@ -136,9 +135,9 @@ class Router:
         endpoint_type = self.endpoint_type(name)
 
         async def call(target: Target) -> Answer:
-            body = await asyncio.wait_for(
-                target.provider.invoke(endpoint_type, payload), target.config.timeout_s
-            )
+            # asyncio.timeout, unlike wait_for, runs the call in this task: no task per request
+            async with asyncio.timeout(target.config.timeout_s):
+                body = await target.provider.invoke(endpoint_type, payload)
             return Answer(target.config.name, target.provider.label, body)
 
         answer = await self._first_success(name, call, client)
@@ -152,7 +151,8 @@ class Router:
             chunks = target.provider.stream(endpoint_type, payload)
             timeout = target.config.timeout_s
             try:
-                first = await asyncio.wait_for(anext(chunks), timeout)
+                async with asyncio.timeout(timeout):
+                    first = await anext(chunks)
             except StopAsyncIteration:
                 raise UpstreamError(
                     502, "The provider sent an empty stream.", retryable=True
