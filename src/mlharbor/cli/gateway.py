@@ -32,11 +32,31 @@ def gateway() -> None:
     type=click.FloatRange(min=0.05),
     help="Seconds between checks of the configuration file for changes.",
 )
-def start(config_path: str, host: str, port: int, workers: int, reload_interval: float) -> None:
+@click.option(
+    "--app-name",
+    default=None,
+    type=click.Choice(["basic-auth"]),
+    help="Require HTTP Basic sign-in with the tracking server's users (MLFLOW_AUTH_CONFIG_PATH).",
+)
+def start(
+    config_path: str,
+    host: str,
+    port: int,
+    workers: int,
+    reload_interval: float,
+    app_name: str | None,
+) -> None:
     """Start the gateway serving the endpoints of CONFIG_PATH."""
     from mlharbor.gateway.server import start as run
 
     try:
-        run(config_path, host=host, port=port, workers=workers, reload_interval_s=reload_interval)
+        run(
+            config_path,
+            host=host,
+            port=port,
+            workers=workers,
+            reload_interval_s=reload_interval,
+            app_name=app_name,
+        )
     except MlharborException as exc:
         raise click.ClickException(exc.message) from None

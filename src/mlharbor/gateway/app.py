@@ -40,10 +40,11 @@ __all__ = ["create_app", "create_app_from_path"]
 
 _log = logging.getLogger("mlharbor.gateway")
 PAGE_SIZE = 3000
+MAX_BODY_BYTES = 16 * 1024 * 1024
 _OPENAI_PATHS = {
-    "llm/v1/chat": "chat",
-    "llm/v1/completions": "completions",
-    "llm/v1/embeddings": "embeddings",
+    "llm/v1/chat": "a chat",
+    "llm/v1/completions": "a completions",
+    "llm/v1/embeddings": "an embeddings",
 }
 _SSE = "text/event-stream"
 
@@ -206,8 +207,14 @@ def _validate(payload: Any, endpoint_type: str) -> dict[str, Any]:
 
 
 async def _read_json(request: Request) -> Any:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise GatewayError(413, f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
     try:
-        return orjson.loads(await request.body())
+        return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError:
         raise GatewayError(400, "The request body is not valid JSON.", "BAD_REQUEST") from None
 
@@ -248,7 +255,7 @@ def _openai(endpoint_type: str) -> Any:
                 )
             if _router(request).endpoint_type(name) != endpoint_type:
                 raise GatewayError(
-                    400, f"Endpoint {name!r} is not a {kind} endpoint.", "INVALID_PARAMETER_VALUE"
+                    400, f"Endpoint {name!r} is not {kind} endpoint.", "INVALID_PARAMETER_VALUE"
                 )
             return await _answer(request, name, _validate(payload, endpoint_type))
         except GatewayError as exc:

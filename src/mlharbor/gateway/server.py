@@ -9,17 +9,19 @@ from typing import TYPE_CHECKING
 from mlharbor.exceptions import InvalidParameterValue
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
+    from starlette.types import ASGIApp
 
 __all__ = ["ENV_CONFIG", "create_app_from_env", "start"]
 
 # MLflow's variable, so `MLFLOW_GATEWAY_CONFIG=... mlharbor gateway start` works as it does there
 ENV_CONFIG = "MLFLOW_GATEWAY_CONFIG"
 ENV_RELOAD_INTERVAL = "MLHARBOR_GATEWAY_RELOAD_INTERVAL"
+ENV_APP_NAME = "MLHARBOR_GATEWAY_APP_NAME"
 
 
-def create_app_from_env() -> Starlette:
-    """The app for ``$MLFLOW_GATEWAY_CONFIG`` (each uvicorn worker builds its own)."""
+def create_app_from_env() -> ASGIApp:
+    """The app for ``$MLFLOW_GATEWAY_CONFIG`` (each uvicorn worker builds its own), behind
+    ``$MLHARBOR_GATEWAY_APP_NAME`` when set."""
     from mlharbor.gateway.app import create_app_from_path
 
     path = os.environ.get(ENV_CONFIG)
@@ -29,7 +31,13 @@ def create_app_from_env() -> Starlette:
             "configuration file."
         )
     interval = float(os.environ.get(ENV_RELOAD_INTERVAL, "1.0"))
-    return create_app_from_path(path, reload_interval_s=interval)
+    app = create_app_from_path(path, reload_interval_s=interval)
+    app_name = os.environ.get(ENV_APP_NAME)
+    if app_name:
+        from mlharbor.gateway.auth import basic_auth
+
+        return basic_auth(app, app_name)
+    return app
 
 
 def start(
@@ -39,16 +47,18 @@ def start(
     port: int = 5000,
     workers: int = 1,
     reload_interval_s: float = 1.0,
+    app_name: str | None = None,
 ) -> None:
     """Serve the gateway until interrupted; every worker reloads the file in process.
 
+    With ``app_name`` (``basic-auth``) every request but ``/health`` needs the credentials of
+    a user of the tracking server's auth database (see :mod:`mlharbor.gateway.auth`).
+
     Raises:
-        InvalidParameterValue: no configuration path, or fewer than 1 worker.
+        InvalidParameterValue: no configuration path, fewer than 1 worker, or bad auth settings.
         ConfigError: the configuration is invalid (checked before any worker starts).
     """
     import uvicorn
-
-    from mlharbor.gateway.config import load_config
 
     path = config_path or os.environ.get(ENV_CONFIG)
     if not path:
@@ -57,11 +67,14 @@ def start(
         )
     if workers < 1:
         raise InvalidParameterValue(f"workers must be at least 1, got {workers}")
-    load_config(path)
     os.environ[ENV_CONFIG] = str(Path(path).resolve())
     os.environ[ENV_RELOAD_INTERVAL] = str(reload_interval_s)
+    if app_name:
+        os.environ[ENV_APP_NAME] = app_name
+    # built here first, so bad auth settings stop the command before any worker starts
+    app = create_app_from_env()
     if workers == 1:
-        uvicorn.run(create_app_from_env(), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
         return
     uvicorn.run(
         "mlharbor.gateway.server:create_app_from_env",
