@@ -144,12 +144,16 @@ def test_request_bodies_cannot_choose_the_upstream(
     }
     fake.requests.clear()
     with caplog.at_level(logging.INFO), TestClient(app) as client:
-        response = client.post("/v1/chat/completions", json=hostile)
+        response = client.post(
+            "/v1/chat/completions", json=hostile, headers={"Authorization": "Bearer caller-token"}
+        )
         missing = client.post(
             "/v1/chat/completions", json={**hostile, "model": "http://10.0.0.1/v1"}
         )
     assert response.status_code == 200
     assert [r["path"] for r in fake.requests] == ["/v1/chat/completions"]
     assert fake.requests[0]["body"]["model"] == "gpt-4o-mini"
+    # the caller's credentials never travel upstream; the configured key does
+    assert fake.requests[0]["headers"]["authorization"] == "Bearer test-openai-key"
     assert missing.status_code == 404
     assert missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"

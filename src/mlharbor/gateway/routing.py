@@ -25,6 +25,7 @@ __all__ = ["Answer", "Router", "Stream"]
 
 _log = logging.getLogger("mlharbor.gateway")
 T = TypeVar("T")
+_MAX_TRACKED_CALLERS = 10_000
 
 
 class FixedWindow:
@@ -36,6 +37,10 @@ class FixedWindow:
 
     def acquire(self, key: str) -> bool:
         now = time.monotonic()
+        if len(self._windows) > _MAX_TRACKED_CALLERS:
+            # many callers: forget the ones whose window has ended, so memory stays bounded
+            period = self.limit.period_s
+            self._windows = {k: w for k, w in self._windows.items() if now - w[0] < period}
         start, used = self._windows.get(key, (now, 0))
         if now - start >= self.limit.period_s:
             start, used = now, 0
