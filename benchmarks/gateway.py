@@ -3,8 +3,8 @@
 One loopback fake of OpenAI's chat API (``tests/gateway/fakes.py``, its own process) answers
 every request. Each gateway runs one worker with the same configuration (one ``openai`` chat
 endpoint whose ``openai_api_base`` is the fake) and the same kept-alive ``http.client``
-connection sends the same chat body, in interleaved rounds, to the fake directly and through
-each gateway. Overhead is the gateway's p50 minus the direct p50. MLflow's gateway needs
+connection sends the same chat body, one request to each in turn, to the fake directly and
+through each gateway. Overhead is the gateway's p50 minus the direct p50. MLflow's gateway needs
 ``slowapi``, ``watchfiles`` and ``psutil`` in the reference venv and loopback upstreams allowed
 (``MLFLOW_GATEWAY_API_BASE_ALLOW_PRIVATE_IPS``); if it does not start, its column stays empty.
 Prints a table and writes ``.bench/gateway.json``.
@@ -85,9 +85,11 @@ def measure(clients: dict[str, Client], rounds: int, per_round: int) -> dict[str
     for client in clients.values():  # warm connections, pools and caches
         for _ in range(20):
             client.post()
-    for _ in range(rounds):
+    # one request to each target in turn keeps every connection warm (uvicorn drops idle
+    # ones after 5 s) and spreads the machine's load changes over all targets alike
+    for _ in range(rounds * per_round):
         for name, client in clients.items():
-            samples[name].extend(client.post() for _ in range(per_round))
+            samples[name].append(client.post())
     return {
         name: {
             "p50_ms": _p(values, 0.5),
