@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,16 @@ ENV_RELOAD_INTERVAL = "MLHARBOR_GATEWAY_RELOAD_INTERVAL"
 ENV_APP_NAME = "MLHARBOR_GATEWAY_APP_NAME"
 
 
+def _log_to_stderr() -> None:
+    """Show the gateway's reload and failover lines beside uvicorn's own."""
+    logger = logging.getLogger("mlharbor.gateway")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     [gateway] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def create_app_from_env() -> ASGIApp:
     """The app for ``$MLFLOW_GATEWAY_CONFIG`` (each uvicorn worker builds its own), behind
     ``$MLHARBOR_GATEWAY_APP_NAME`` when set."""
@@ -30,6 +41,7 @@ def create_app_from_env() -> ASGIApp:
             f"Environment variable {ENV_CONFIG!r} is not set. Set it to the path of the gateway "
             "configuration file."
         )
+    _log_to_stderr()
     interval = float(os.environ.get(ENV_RELOAD_INTERVAL, "1.0"))
     app = create_app_from_path(path, reload_interval_s=interval)
     app_name = os.environ.get(ENV_APP_NAME)
