@@ -30,6 +30,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+_ANTHROPIC_FIELDS = {
+    "model",
+    "messages",
+    "max_tokens",
+    "system",
+    "stop_sequences",
+    "stream",
+    "temperature",
+    "top_p",
+    "top_k",
+    "metadata",
+    "tools",
+    "tool_choice",
+}
 KEYS = {
     "openai": "test-openai-key",
     "azure": "test-azure-key",
@@ -293,6 +307,18 @@ class FakeProviders:
                 400,
             )
         body = await self._body(request)
+        extra = sorted(set(body) - _ANTHROPIC_FIELDS)
+        if extra:
+            return JSONResponse(
+                {
+                    "type": "error",
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": f"{extra[0]}: Extra inputs are not permitted",
+                    },
+                },
+                400,
+            )
         if "max_tokens" not in body or any(m["role"] == "system" for m in body["messages"]):
             return JSONResponse(
                 {

@@ -134,6 +134,7 @@ def _query(endpoint_type: str) -> dict[str, Any]:
             ],
             "temperature": 0.1,
             "max_tokens": 50,
+            "user": "alice",
         }
     if endpoint_type == COMPLETIONS:
         return {"prompt": "hello there", "max_tokens": 50}

@@ -21,6 +21,7 @@ from mlharbor.gateway.providers.base import (
 __all__ = ["AnthropicProvider", "text_of"]
 
 DEFAULT_MAX_TOKENS = 8192
+_PASSED = ("temperature", "top_p", "top_k", "metadata")
 _FINISH = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -58,7 +59,8 @@ class AnthropicProvider(Provider):
         }
 
     def _body(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        params = self.params(payload, "messages", "n", "max_tokens", "stop")
+        # only what the Messages API accepts: it refuses unknown fields (OpenAI's "user", ...)
+        params = {k: payload[k] for k in _PASSED if payload.get(k) is not None}
         system = [
             text_of(m.get("content")) for m in payload["messages"] if m.get("role") == "system"
         ]

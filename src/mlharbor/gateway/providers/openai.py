@@ -73,6 +73,8 @@ class _OpenAIWire(Provider):
 
     async def chat_stream(self, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         body = {**self.body(payload), "stream": True}
+        if payload.get("stream_options"):  # e.g. include_usage, asked for by the caller
+            body["stream_options"] = payload["stream_options"]
         async for _event, chunk in self.post_sse(
             self.url("chat/completions"), body, self.headers(), self.query()
         ):
