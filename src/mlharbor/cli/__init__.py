@@ -20,6 +20,8 @@ _COMMANDS: dict[str, str] = {
     "recipes": "mlharbor.cli.recipes:recipes",
     "monitor": "mlharbor.cli.monitor:monitor",
     "deploy": "mlharbor.cli.deploy:deploy",
+    "sweep": "mlharbor.cli.sweep:sweep",
+    "agent": "mlharbor.cli.sweep:agent",
 }
 
 
