@@ -117,6 +117,14 @@ class SqlSweepStore:
             trials=trials,
         )
 
+    def experiment_of(self, sweep_id: str) -> str | None:
+        """The experiment id of ``sweep_id``, or ``None`` for an unknown sweep."""
+        with reading(self._engine) as connection:
+            found = connection.execute(
+                select(sweeps.c.experiment_id).where(sweeps.c.sweep_id == sweep_id)
+            ).scalar()
+        return None if found is None else str(found)
+
     def get_sweep(self, sweep_id: str) -> Sweep:
         self._reap(sweep_id)
         with reading(self._engine) as connection:
@@ -276,7 +284,11 @@ class SqlSweepStore:
             run = self._tracking.get_run(run_id)
         except ResourceDoesNotExist:
             run = None
-        if run is None or run.data.tags.get(_PARENT_TAG) != sweep.parent_run_id:
+        if (
+            run is None
+            or str(run.info.experiment_id) != str(sweep.experiment_id)
+            or run.data.tags.get(_PARENT_TAG) != sweep.parent_run_id
+        ):
             raise InvalidParameterValue(
                 f"Run '{run_id}' is not a child run of sweep '{sweep.sweep_id}' "
                 f"(parent run '{sweep.parent_run_id}')."
