@@ -294,6 +294,10 @@ class SqlSweepStore:
                 f"(parent run '{sweep.parent_run_id}')."
             )
 
+    @staticmethod
+    def _rung_json(rungs: Mapping[int, float]) -> str | None:
+        return orjson.dumps({str(k): v for k, v in rungs.items()}).decode() if rungs else None
+
     def _metric_values(self, run_id: str | None, key: str) -> list[float]:
         if not run_id:
             return []
@@ -307,7 +311,7 @@ class SqlSweepStore:
         with writing(self._engine) as connection:
             values: dict[str, Any] = {"heartbeat_time": now_ms(), "run_id": run_id}
             if own:
-                values["rung_values"] = orjson.dumps({str(k): v for k, v in own.items()}).decode()
+                values["rung_values"] = self._rung_json(own)
             connection.execute(
                 update(sweep_trials)
                 .where(
@@ -349,7 +353,13 @@ class SqlSweepStore:
                     sweep_trials.c.number == number,
                     sweep_trials.c.state == TrialState.RUNNING.value,
                 )
-                .values(state=state.value, run_id=run_id, value=value, end_time=now_ms())
+                .values(
+                    state=state.value,
+                    run_id=run_id,
+                    value=value,
+                    end_time=now_ms(),
+                    rung_values=self._rung_json(search.rung_values(config, history)),
+                )
             )
             updates: dict[str, Any] = {"last_update_time": now_ms()}
             if value is not None and config.better(value, row.best_value):
