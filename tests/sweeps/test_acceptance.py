@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -17,10 +19,11 @@ from mlharbor.entities.sweep import SweepState, TrialState
 from tests.sweeps import seed_train
 from tests.sweeps.conftest import HEARTBEAT_TIMEOUT_S
 
+T = TypeVar("T")
 SEED_TRAIN = Path(seed_train.__file__)
 
 
-def _wait_for(condition, timeout_s: float = 30.0):  # type: ignore[no-untyped-def]
+def _wait_for(condition: Callable[[], T], timeout_s: float = 30.0) -> T:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         found = condition()

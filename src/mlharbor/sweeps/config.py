@@ -143,6 +143,11 @@ def _parameter(name: str, spec: Any) -> Parameter:
     if "parameters" in spec:
         raise _invalid(f"nested parameters ({name!r}) are not supported; flatten their names.")
     distribution = spec.get("distribution")
+    if distribution is not None and distribution not in _DISTRIBUTIONS:
+        raise _invalid(
+            f"unsupported distribution {distribution!r} for {name!r}; supported: "
+            f"{', '.join(sorted(_DISTRIBUTIONS))}."
+        )
     if "value" in spec and distribution in (None, "constant"):
         return Parameter(name, "constant", (spec["value"],))
     if "values" in spec and distribution in (None, "categorical"):
@@ -156,11 +161,8 @@ def _parameter(name: str, spec: Any) -> Parameter:
     if distribution is None:
         both_int = isinstance(spec["min"], int) and isinstance(spec["max"], int)
         distribution = "int_uniform" if both_int else "uniform"
-    if distribution not in _DISTRIBUTIONS:
-        raise _invalid(
-            f"unsupported distribution {distribution!r} for {name!r}; supported: "
-            f"{', '.join(sorted(_DISTRIBUTIONS))}."
-        )
+    if distribution in ("constant", "categorical"):
+        raise _invalid(f"parameter {name!r} with distribution {distribution} needs 'value(s)'.")
     if low >= high:
         raise _invalid(f"parameter {name!r} needs min < max, got {low} and {high}.")
     if distribution == "int_uniform":
