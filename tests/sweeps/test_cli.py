@@ -1,0 +1,117 @@
+"""``mlharbor sweep create`` and ``mlharbor agent`` as a user runs them in a project folder,
+and the Kubernetes Job of ``mlharbor deploy sweep-agents``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+import mlharbor
+from mlharbor.cli import cli
+from mlharbor.entities.sweep import TrialState
+
+TRAIN = """
+import argparse
+import mlharbor
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--x", type=float)
+parser.add_argument("--optimizer")
+args = parser.parse_args()
+assert mlharbor.sweep_config().optimizer == args.optimizer
+with mlharbor.start_run():
+    for step in range(3):
+        mlharbor.log_metric("loss", (args.x - 0.5) ** 2 + 1 / (step + 1), step=step)
+"""
+
+CONFIG = """
+program: train.py
+method: bayes
+metric:
+  name: loss
+  goal: minimize
+parameters:
+  x:
+    min: 0.0
+    max: 1.0
+  optimizer:
+    values: [adam, sgd]
+"""
+
+
+def _mlharbor(*args: str, cwd: Path) -> str:
+    command = [str(Path(sys.executable).parent / "mlharbor"), *args]
+    env = {**os.environ, "MLFLOW_EXPERIMENT_NAME": "cli-sweep"}
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_sweep_create_then_agent_runs_the_program(server_url: str, tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text(TRAIN)
+    (tmp_path / "sweep.yaml").write_text(CONFIG)
+    last = _mlharbor("sweep", "create", "sweep.yaml", cwd=tmp_path).strip().splitlines()[-1]
+    assert last.startswith("ID: ")
+    sweep_id = last.removeprefix("ID: ")
+    assert "Ran 2 trials" in _mlharbor("agent", sweep_id, "--count", "2", cwd=tmp_path)
+
+    client = mlharbor.MlharborClient()
+    sweep = client.get_sweep(sweep_id)
+    experiment = client.get_experiment_by_name("cli-sweep")
+    assert experiment is not None
+    assert sweep.experiment_id == experiment.experiment_id
+    assert [t.state for t in sweep.trials] == [TrialState.FINISHED] * 2
+    for trial in sweep.trials:
+        assert trial.run_id is not None
+        run = client.get_run(trial.run_id)
+        # The program resumed the trial's run: its metrics landed there.
+        assert run.info.status == "FINISHED"
+        assert run.data.params == {k: str(v) for k, v in trial.params.items()}
+        assert len(client.get_metric_history(trial.run_id, "loss")) == 3
+    assert sweep.best_value == min(t.value for t in sweep.trials if t.value is not None)
+    assert "FINISHED 2" in _mlharbor("sweep", "get", sweep_id, cwd=tmp_path).upper()
+
+
+def test_deploy_sweep_agents_prints_a_job() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "deploy",
+            "sweep-agents",
+            "--sweep-id",
+            "0123456789abcdef0123456789abcdef",
+            "--image",
+            "registry.example/trainer:1",
+            "--tracking-uri",
+            "http://mlharbor.ml.svc",
+            "--replicas",
+            "3",
+            "--credentials-secret",
+            "tracking-creds",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    job = yaml.safe_load(result.output)
+    assert job["kind"] == "Job"
+    assert job["apiVersion"] == "batch/v1"
+    assert job["spec"]["parallelism"] == job["spec"]["completions"] == 3
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] + container["args"] == [
+        "mlharbor",
+        "agent",
+        "0123456789abcdef0123456789abcdef",
+    ]
+    assert {"name": "MLFLOW_TRACKING_URI", "value": "http://mlharbor.ml.svc"} in container["env"]
+    assert container["envFrom"] == [{"secretRef": {"name": "tracking-creds"}}]
+
+    refused = CliRunner().invoke(
+        cli,
+        ["deploy", "sweep-agents", "--sweep-id", "x", "--image", "i", "--tracking-uri", "f.db"],
+    )
+    assert refused.exit_code != 0
+    assert "http(s) URL" in refused.output
