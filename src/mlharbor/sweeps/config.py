@@ -2,7 +2,8 @@
 
 A configuration names a ``method`` (``grid``, ``random`` or ``bayes``), the target ``metric``
 (``{name, goal}``), the ``parameters`` and optionally ``early_terminate`` (``hyperband``),
-``run_cap``, ``program`` and ``command``. Each parameter is one of
+``run_cap``, ``program`` and ``command``, and ``seed`` (an integer fixing the samplers'
+random state; by default each sweep draws its own). Each parameter is one of
 
 * ``value``: a constant; ``values``: a categorical choice (``probabilities`` are not used);
 * ``min``/``max`` with a ``distribution``: ``uniform``, ``int_uniform``, ``log_uniform_values``
@@ -125,6 +126,7 @@ class SweepConfig:
     raw: Mapping[str, Any]
     early_terminate: Hyperband | None = None
     run_cap: int | None = None
+    seed: int | None = None
 
     @property
     def maximize(self) -> bool:
@@ -231,6 +233,11 @@ def parse_config(raw: Any) -> SweepConfig:
         isinstance(run_cap, bool) or not isinstance(run_cap, int) or run_cap < 1
     ):
         raise _invalid("'run_cap' must be a positive integer.")
+    seed = raw.get("seed")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32
+    ):
+        raise _invalid("'seed' must be an integer from 0 to 2**32 - 1.")
     early = raw.get("early_terminate")
     return SweepConfig(
         method=method,
@@ -240,4 +247,5 @@ def parse_config(raw: Any) -> SweepConfig:
         raw=dict(raw),
         early_terminate=_hyperband(early) if early is not None else None,
         run_cap=run_cap,
+        seed=seed,
     )

@@ -177,7 +177,7 @@ class SqlSweepStore:
                     name=name,
                     config=orjson.dumps(dict(parsed.raw)).decode(),
                     state=SweepState.RUNNING.value,
-                    seed=int(sweep_id[:8], 16),
+                    seed=parsed.seed if parsed.seed is not None else int(sweep_id[:8], 16),
                     creation_time=now,
                     last_update_time=now,
                 )
