@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mlharbor.exceptions import NotImplementedFeature
 from mlharbor.sweeps.config import Parameter, SweepConfig
 
 __all__ = ["Suggestion", "TrialHistory", "hyperband_stop", "rung_values", "suggest"]
@@ -42,6 +43,19 @@ class Suggestion:
 
     sampled: dict[str, Any]
     params: dict[str, Any]
+
+
+def _optuna() -> Any:
+    try:
+        import optuna
+    except ModuleNotFoundError:
+        raise NotImplementedFeature(
+            "random and bayes sweeps need Optuna where the sweep's controller runs (the "
+            "tracking server, or this process for a local tracking URI): "
+            "pip install 'mlharbor[sweeps]'"
+        ) from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
 
 
 def _distribution(parameter: Parameter) -> Any:
@@ -80,8 +94,7 @@ def grid_size(config: SweepConfig) -> int | None:
 
 
 def _sampler(config: SweepConfig, seed: int) -> Any:
-    import optuna
-
+    optuna = _optuna()
     if config.method == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
@@ -92,10 +105,9 @@ def suggest(config: SweepConfig, seed: int, history: Sequence[TrialHistory]) -> 
     number = len(history)
     if config.method == "grid":
         return _grid(config, number)
-    import optuna
+    optuna = _optuna()
     from optuna.trial import TrialState, create_trial
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     searched = [p for p in config.parameters if p.distribution != "constant"]
     distributions = {p.name: _distribution(p) for p in searched}
     study = optuna.create_study(
