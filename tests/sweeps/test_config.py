@@ -100,6 +100,26 @@ def test_bad_configs_are_refused_clearly(config: dict[str, object], message: str
     assert caught.value.error_code == "INVALID_PARAMETER_VALUE"
 
 
+@pytest.mark.parametrize(
+    ("parameters", "early", "message"),
+    [
+        ({"p": {"min": 0, "max": 10**12}}, None, "grid points"),
+        ({"p": {"distribution": "log_uniform", "min": 0, "max": 1000}}, None, "exponents"),
+        ({"p": {"value": 1}}, {"type": "hyperband", "min_iter": 10**30}, "min_iter"),
+        ({"p": {"value": 1}}, {"type": "hyperband", "min_iter": 1, "eta": 1}, "eta"),
+    ],
+)
+def test_configs_that_would_exhaust_the_controller_are_refused(
+    parameters: dict[str, object], early: object, message: str
+) -> None:
+    config: dict[str, object] = {"method": "grid", "metric": {"name": "m"}}
+    config["parameters"] = parameters
+    if early is not None:
+        config["early_terminate"] = early
+    with pytest.raises(MlharborException, match=message):
+        parse_config(config)
+
+
 def test_hyperband_rungs_and_cuts() -> None:
     config = parse_config(
         {

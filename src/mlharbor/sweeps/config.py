@@ -24,7 +24,7 @@ from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
 
-__all__ = ["METHODS", "Hyperband", "Parameter", "SweepConfig", "parse_config"]
+__all__ = ["MAX_GRID_POINTS", "METHODS", "Hyperband", "Parameter", "SweepConfig", "parse_config"]
 
 METHODS = ("grid", "random", "bayes")
 _GOALS = ("minimize", "maximize")
@@ -39,6 +39,8 @@ _CONTINUOUS = {
 _DISTRIBUTIONS = {"constant", "categorical", "int_uniform", *_CONTINUOUS}
 # Rungs beyond this many are never reached by a realistic training loop.
 _MAX_RUNGS = 12
+MAX_GRID_POINTS = 100_000
+_MAX_ITER = 10**9
 
 
 def _invalid(message: str) -> InvalidParameterValue:
@@ -79,11 +81,17 @@ class Parameter:
         """
         if self.distribution in ("constant", "categorical"):
             return list(self.values)
-        if self.distribution == "int_uniform":
-            return list(range(int(self.low), int(self.high) + 1))
-        if self.distribution == "q_uniform":
-            count = math.floor((self.high - self.low) / self.q + 1e-9)
-            return [self.quantise(self.low + i * self.q) for i in range(count + 1)]
+        if self.distribution in ("int_uniform", "q_uniform"):
+            step = 1.0 if self.distribution == "int_uniform" else self.q
+            count = math.floor((self.high - self.low) / step + 1e-9) + 1
+            if count > MAX_GRID_POINTS:
+                raise _invalid(
+                    f"parameter {self.name!r} has {count} grid points; a grid allows at most "
+                    f"{MAX_GRID_POINTS} per parameter."
+                )
+            if self.distribution == "int_uniform":
+                return list(range(int(self.low), int(self.high) + 1))
+            return [self.quantise(self.low + i * self.q) for i in range(count)]
         raise _invalid(
             f"grid search needs 'values', 'value', int_uniform or q_uniform for {self.name!r}; "
             f"{self.distribution} has no finite grid."
@@ -173,6 +181,9 @@ def _parameter(name: str, spec: Any) -> Parameter:
         return Parameter(name, distribution, low=int(low), high=int(high))
     if distribution in ("log_uniform_values", "q_log_uniform_values") and low <= 0:
         raise _invalid(f"{distribution} parameter {name!r} needs min > 0.")
+    if distribution in ("log_uniform", "q_log_uniform") and max(abs(low), abs(high)) > 700:
+        # The bounds are exponents: e**700 is near the largest float.
+        raise _invalid(f"{distribution} parameter {name!r} needs exponents within [-700, 700].")
     q = _number(spec, "q", name) if "q" in spec else 1.0
     if q <= 0:
         raise _invalid(f"parameter {name!r} needs q > 0.")
@@ -183,24 +194,31 @@ def _hyperband(spec: Any) -> Hyperband:
     if not isinstance(spec, Mapping) or spec.get("type") != "hyperband":
         raise _invalid("early_terminate supports {type: hyperband, min_iter | max_iter, ...}.")
     eta = spec.get("eta", 3)
-    if isinstance(eta, bool) or not isinstance(eta, int | float) or eta <= 1:
-        raise _invalid("early_terminate.eta must be a number above 1.")
+    if isinstance(eta, bool) or not isinstance(eta, int | float) or not 1 < eta <= 100:
+        raise _invalid("early_terminate.eta must be a number above 1 (at most 100).")
     max_iter, s = spec.get("max_iter"), spec.get("s")
     if "min_iter" in spec:
         min_iter = spec["min_iter"]
     elif isinstance(max_iter, int) and isinstance(s, int) and s > 0:
         # W&B's other form: brackets count down from max_iter by factors of eta.
-        min_iter = max(1, round(max_iter / eta**s))
+        min_iter = max(1, round(max_iter / eta ** min(s, 100)))
     else:
         raise _invalid("early_terminate needs min_iter, or max_iter and s.")
-    if isinstance(min_iter, bool) or not isinstance(min_iter, int) or min_iter < 1:
-        raise _invalid("early_terminate.min_iter must be a positive integer.")
+    if (
+        isinstance(min_iter, bool)
+        or not isinstance(min_iter, int)
+        or not 1 <= min_iter <= _MAX_ITER
+    ):
+        raise _invalid(f"early_terminate.min_iter must be an integer from 1 to {_MAX_ITER}.")
     rungs: list[int] = []
-    rung = float(min_iter)
-    while len(rungs) < _MAX_RUNGS and (not isinstance(max_iter, int) or rung <= max_iter):
-        if not rungs or round(rung) > rungs[-1]:
-            rungs.append(round(rung))
-        rung *= eta
+    for k in range(100):
+        rung = round(min_iter * eta**k)
+        if rung > _MAX_ITER or (isinstance(max_iter, int) and rung > max_iter):
+            break
+        if not rungs or rung > rungs[-1]:
+            rungs.append(rung)
+        if len(rungs) == _MAX_RUNGS:
+            break
     return Hyperband(min_iter, float(eta), tuple(rungs))
 
 

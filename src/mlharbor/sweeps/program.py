@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -100,6 +101,8 @@ def _run_program_trial(store: SweepStore, tracking_uri: str, sweep: Sweep, claim
         MlharborClient().set_terminated(run_id, RunStatus.FAILED.value)
         store.report_trial(trial.sweep_id, trial.number, run_id, TrialState.FAILED)
         raise
+    # The command comes from the sweep's configuration: show what runs on this machine.
+    print(f"Trial {trial.number}: {shlex.join(command)}", file=sys.stderr, flush=True)
     process = subprocess.Popen(command, env=_environment(tracking_uri, sweep, run_id, trial.params))
     heartbeat = _Heartbeat(store, claim, run_id, process.terminate)
     heartbeat.start()

@@ -39,6 +39,7 @@ __all__ = ["SWEEP_ID_TAG", "SqlSweepStore", "heartbeat_timeout_s"]
 SWEEP_ID_TAG = "mlharbor.sweep.id"
 _PARENT_TAG = "mlflow.parentRunId"
 _DEFAULT_TIMEOUT_S = 60.0
+MAX_SWEEP_NAME_LENGTH = 200
 _VALUED = (TrialState.FINISHED.value, TrialState.STOPPED.value)
 
 
@@ -164,6 +165,11 @@ class SqlSweepStore:
         parsed = parse_config(config)
         sweep_id = uuid.uuid4().hex
         name = name or str(config.get("name") or f"sweep-{sweep_id[:8]}")
+        if len(name) > MAX_SWEEP_NAME_LENGTH:
+            # Trial runs are named "<sweep name>-<number>" within a run name's 250 characters.
+            raise InvalidParameterValue(
+                f"A sweep name may have at most {MAX_SWEEP_NAME_LENGTH} characters."
+            )
         now = now_ms()
         parent = self._tracking.create_run(
             experiment_id, user_id, now, [RunTag(SWEEP_ID_TAG, sweep_id)], name
