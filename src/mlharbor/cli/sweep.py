@@ -43,6 +43,11 @@ def create(config_file: str, experiment_name: str | None, name: str | None) -> N
     except MlharborException as exc:
         raise _fail(exc) from None
     click.echo(f"Created sweep from {config_file}")
+    from mlharbor.tracking import get_tracking_uri
+
+    uri = get_tracking_uri()
+    if uri.startswith(("http://", "https://")):
+        click.echo(f"View it at: {uri.rstrip('/')}/#/sweeps/{sweep_id}")
     click.echo(f"Run agents with: mlharbor agent {sweep_id}")
     click.echo(f"ID: {sweep_id}")
 
