@@ -1,5 +1,5 @@
 """The sweep stores on SQLite, PostgreSQL and REST: trials handed out exactly once under
-claims, finishing, stop and resume, dead agents, and which runs a trial may name."""
+concurrent claims, finishing, stop and resume, dead agents, and which runs a trial may name."""
 
 from __future__ import annotations
 
