@@ -44,12 +44,12 @@ parameters:
 """
 
 
-def _mlharbor(*args: str, cwd: Path) -> str:
+def _mlharbor(*args: str, cwd: Path, code: int = 0) -> str:
     command = [str(Path(sys.executable).parent / "mlharbor"), *args]
     env = {**os.environ, "MLFLOW_EXPERIMENT_NAME": "cli-sweep"}
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert done.returncode == code, done.stderr
+    return done.stdout + done.stderr
 
 
 def test_sweep_create_then_agent_runs_the_program(server_url: str, tmp_path: Path) -> None:
@@ -75,6 +75,16 @@ def test_sweep_create_then_agent_runs_the_program(server_url: str, tmp_path: Pat
         assert len(client.get_metric_history(trial.run_id, "loss")) == 3
     assert sweep.best_value == min(t.value for t in sweep.trials if t.value is not None)
     assert "FINISHED 2" in _mlharbor("sweep", "get", sweep_id, cwd=tmp_path).upper()
+
+
+def test_agent_gives_up_on_a_broken_program(server_url: str, tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text("raise SystemExit(3)")
+    (tmp_path / "sweep.yaml").write_text(CONFIG)
+    sweep_id = _mlharbor("sweep", "create", "sweep.yaml", cwd=tmp_path).split("ID: ")[-1].strip()
+    assert "3 trials in a row" in _mlharbor("agent", sweep_id, cwd=tmp_path, code=1)
+    sweep = mlharbor.MlharborClient().get_sweep(sweep_id)
+    assert sweep.trial_counts == {"FAILED": 3}
+    assert {mlharbor.get_run(t.run_id or "").info.status for t in sweep.trials} == {"FAILED"}
 
 
 def test_deploy_sweep_agents_prints_a_job() -> None:

@@ -20,9 +20,14 @@ from typing import Any
 
 from mlharbor.entities import RunStatus
 from mlharbor.entities.sweep import Sweep, TrialState
-from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.store.sweeps import Claim, SweepStore, get_sweep_store
-from mlharbor.sweeps.agent import PARAMS_ENV, _Heartbeat, create_trial_run
+from mlharbor.sweeps.agent import (
+    MAX_CONSECUTIVE_FAILURES,
+    PARAMS_ENV,
+    _Heartbeat,
+    create_trial_run,
+)
 
 __all__ = ["DEFAULT_COMMAND", "build_command", "run_program_agent"]
 
@@ -97,13 +102,16 @@ def _run_program_trial(store: SweepStore, tracking_uri: str, sweep: Sweep, claim
     store.report_trial(trial.sweep_id, trial.number, run_id)
     try:
         command = build_command(sweep.config, trial.params)
-    except InvalidParameterValue:
+        # The command comes from the sweep's configuration: show what runs on this machine.
+        print(f"Trial {trial.number}: {shlex.join(command)}", file=sys.stderr, flush=True)
+        environment = _environment(tracking_uri, sweep, run_id, trial.params)
+        process = subprocess.Popen(command, env=environment)
+    except (InvalidParameterValue, OSError) as exc:
         MlharborClient().set_terminated(run_id, RunStatus.FAILED.value)
         store.report_trial(trial.sweep_id, trial.number, run_id, TrialState.FAILED)
+        if isinstance(exc, OSError):
+            raise MlharborException(f"Could not start {command[0]!r}: {exc}") from exc
         raise
-    # The command comes from the sweep's configuration: show what runs on this machine.
-    print(f"Trial {trial.number}: {shlex.join(command)}", file=sys.stderr, flush=True)
-    process = subprocess.Popen(command, env=_environment(tracking_uri, sweep, run_id, trial.params))
     heartbeat = _Heartbeat(store, claim, run_id, process.terminate)
     heartbeat.start()
     try:
@@ -133,11 +141,16 @@ def run_program_agent(sweep_id: str, count: int | None = None) -> int:
     tracking_uri = get_tracking_uri()
     store = get_sweep_store(tracking_uri)
     sweep = store.get_sweep(sweep_id)
-    done = 0
+    done = failures = 0
     while count is None or done < count:
         claim = store.claim_trial(sweep_id)
         if claim is None:
             break
         done += 1
-        _run_program_trial(store, tracking_uri, sweep, claim)
+        failed = _run_program_trial(store, tracking_uri, sweep, claim)
+        failures = failures + 1 if failed else 0
+        if failures >= MAX_CONSECUTIVE_FAILURES:
+            raise MlharborException(
+                f"{failures} trials in a row exited with an error; stopping this agent."
+            )
     return done
