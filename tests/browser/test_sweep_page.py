@@ -41,6 +41,8 @@ def test_sweep_page_shows_the_search_and_steers_it(
     expect(page.locator("#sweep-importance tbody tr")).to_have_count(2)
     charts = page.locator(".chart")
     expect(charts).to_have_count(2)
+    timeline = charts.nth(1).evaluate(ECHARTS_OPTION)
+    assert len(timeline["series"][0]["data"]) == 4
     parallel = charts.nth(0).evaluate(ECHARTS_OPTION)
     assert [a["name"] for a in parallel["parallelAxis"]] == ["lr", "opt", "val_loss"]
     assert len(parallel["series"][0]["data"]) == 4

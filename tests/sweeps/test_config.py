@@ -107,6 +107,7 @@ def test_bad_configs_are_refused_clearly(config: dict[str, object], message: str
         ({"p": {"distribution": "log_uniform", "min": 0, "max": 1000}}, None, "exponents"),
         ({"p": {"value": 1}}, {"type": "hyperband", "min_iter": 10**30}, "min_iter"),
         ({"p": {"value": 1}}, {"type": "hyperband", "min_iter": 1, "eta": 1}, "eta"),
+        ({"<img src=x>": {"value": 1}}, None, "parameters"),
     ],
 )
 def test_configs_that_would_exhaust_the_controller_are_refused(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.utils.validation import validate_key_name
 
 __all__ = ["MAX_GRID_POINTS", "METHODS", "Hyperband", "Parameter", "SweepConfig", "parse_config"]
 
@@ -242,6 +243,10 @@ def parse_config(raw: Any) -> SweepConfig:
     parameters = raw.get("parameters")
     if not isinstance(parameters, Mapping) or not parameters:
         raise _invalid("'parameters' must be a non-empty mapping.")
+    # Parameters are logged as params and the metric is read back by name: both must be keys.
+    validate_key_name(metric["name"], "metric.name")
+    for name in parameters:
+        validate_key_name(name, "parameters")
     parsed = tuple(_parameter(str(name), spec) for name, spec in parameters.items())
     if method == "grid":
         for parameter in parsed:

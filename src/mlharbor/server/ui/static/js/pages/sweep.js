@@ -9,6 +9,12 @@ import { createChart, loadChartLibrary } from "../charts.js";
 // The sweep endpoints sit beside MLflow's under the same API version.
 const SWEEPS = "../mlharbor/sweeps/";
 
+function escapeHtml(text) {
+  const span = document.createElement("span");
+  span.textContent = String(text);
+  return span.innerHTML;
+}
+
 function formatValue(value) {
   if (typeof value === "number") return String(Number(value.toPrecision(6)));
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -76,7 +82,8 @@ function timeChart(trials, metric, maximize) {
   chart.setOption({
     animation: false,
     grid: { left: 70, right: 30, top: 30, bottom: 40 },
-    tooltip: { trigger: "item" },
+    // Tooltips are HTML: the metric name comes from the sweep's configuration, so escape it.
+    tooltip: { trigger: "item", formatter: (p) => `${escapeHtml(p.seriesName)}: ${escapeHtml(formatValue(p.value[1]))}` },
     xAxis: { type: "time" },
     yAxis: { type: "value", name: metric, scale: true },
     series: [
