@@ -11,7 +11,7 @@ import pytest
 import mlharbor
 from tests.rest.live_server import serve_in_thread
 
-HEARTBEAT_TIMEOUT_S = 2.0
+HEARTBEAT_TIMEOUT_S = 3.0
 
 
 @pytest.fixture
