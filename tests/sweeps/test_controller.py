@@ -109,6 +109,8 @@ def test_grid_sweep_finishes_when_exhausted(stores: Stores) -> None:
     assert sweep.state == SweepState.FINISHED
     assert sweep.best_value == 1.0
     parent = stores.tracking.get_run(sweep.parent_run_id)
+    assert parent.info.user_id == "u"
+    assert parent.info.run_name == "grid"
     assert parent.info.status == "FINISHED"
     assert parent.data.metrics == {"loss": 1.0}
 

@@ -28,6 +28,8 @@ class RestSweepStore(RestStoreBase):
         body: dict[str, Any] = {"experiment_id": str(experiment_id), "config": dict(config)}
         if name:
             body["name"] = name
+        if user_id:
+            body["user_id"] = user_id
         return sweep_from_json(self._sweeps("create", "POST", body)["sweep"])
 
     def get_sweep(self, sweep_id: str) -> Sweep:
