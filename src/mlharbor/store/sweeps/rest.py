@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlharbor.entities.sweep import Sweep, TrialState
+from mlharbor.exceptions import NotImplementedFeature, RestException
 from mlharbor.store.rest_base import RestStoreBase
 from mlharbor.store.sweeps.protocol import Claim
 from mlharbor.utils.http import call_endpoint
@@ -20,7 +21,17 @@ class RestSweepStore(RestStoreBase):
     """A :class:`~mlharbor.store.sweeps.protocol.SweepStore` backed by a tracking server."""
 
     def _sweeps(self, endpoint: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
-        return call_endpoint(self.host_creds, SWEEPS_PREFIX + endpoint, method, body)
+        creds = self.host_creds
+        try:
+            return call_endpoint(creds, SWEEPS_PREFIX + endpoint, method, body)
+        except RestException as exc:
+            if exc.error_code != "ENDPOINT_NOT_FOUND":
+                raise
+            # A stock MLflow server (or an older mlharbor) tracks runs but has no controller.
+            raise NotImplementedFeature(
+                f"The tracking server at {creds.host} has no sweep controller; sweeps need "
+                "`mlharbor server` (or a local tracking URI such as sqlite:///mlruns.db)."
+            ) from None
 
     def create_sweep(
         self, experiment_id: str, config: Mapping[str, Any], name: str | None, user_id: str
