@@ -149,3 +149,21 @@ def test_killed_agent_trial_is_failed_and_the_sweep_finishes(server_url: str) ->
     assert client.get_run(sweep.parent_run_id).info.status == "FINISHED"
     finished = [t for t in sweep.trials if t.state == TrialState.FINISHED]
     assert sweep.best_value == min(t.value for t in finished)
+
+
+def test_agent_processes_share_a_local_tracking_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No server: each agent process runs the controller on the shared SQLite file.
+    uri = f"sqlite:///{tmp_path / 'local.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlharbor.set_tracking_uri(uri)
+    sweep_id = mlharbor.sweep({**seed_train.sweep_config, "run_cap": 6}, experiment_name="local")
+    agents = [subprocess.Popen([sys.executable, str(SEED_TRAIN), sweep_id, "5"]) for _ in range(2)]
+    for process in agents:
+        assert process.wait(timeout=240) == 0
+    sweep = mlharbor.MlharborClient().get_sweep(sweep_id)
+    assert sorted(t.number for t in sweep.trials) == list(range(6))
+    assert len({t.run_id for t in sweep.trials}) == 6
+    assert sweep.state == SweepState.FINISHED
+    assert sweep.best_value == max(t.value for t in sweep.trials if t.value is not None)
