@@ -77,6 +77,44 @@ def test_sweep_create_then_agent_runs_the_program(server_url: str, tmp_path: Pat
     assert "FINISHED 2" in _mlharbor("sweep", "get", sweep_id, cwd=tmp_path).upper()
 
 
+CURVES = """
+program: curve.py
+method: grid
+metric:
+  name: val_loss
+parameters:
+  scale:
+    values: [1.0, 5.0]
+early_terminate:
+  type: hyperband
+  min_iter: 3
+"""
+
+CURVE = """
+import time
+import mlharbor
+
+scale = mlharbor.sweep_config().scale
+for step in range(30):
+    mlharbor.log_metric("val_loss", scale / (step + 1), step=step)
+    time.sleep(0.1)
+"""
+
+
+def test_hyperband_stops_a_program_trial(server_url: str, tmp_path: Path) -> None:
+    (tmp_path / "curve.py").write_text(CURVE)
+    (tmp_path / "sweep.yaml").write_text(CURVES)
+    sweep_id = _mlharbor("sweep", "create", "sweep.yaml", cwd=tmp_path).split("ID: ")[-1].strip()
+    _mlharbor("agent", sweep_id, cwd=tmp_path)
+    client = mlharbor.MlharborClient()
+    good, bad = client.get_sweep(sweep_id).trials
+    assert good.state == TrialState.FINISHED
+    assert bad.state == TrialState.STOPPED
+    assert bad.run_id is not None
+    assert client.get_run(bad.run_id).info.status == "KILLED"
+    assert 3 <= len(client.get_metric_history(bad.run_id, "val_loss")) < 30
+
+
 def test_agent_gives_up_on_a_broken_program(server_url: str, tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text("raise SystemExit(3)")
     (tmp_path / "sweep.yaml").write_text(CONFIG)
