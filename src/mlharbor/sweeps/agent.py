@@ -228,12 +228,19 @@ def create_trial_run(sweep: Sweep, claim: Claim) -> str:
 def _run_trial(store: SweepStore, sweep: Sweep, claim: Claim, function: Callable[[], Any]) -> bool:
     """Run one trial in this thread; returns whether it failed."""
     from mlharbor.client import fluent
+    from mlharbor.client.active_run import activate_run
+    from mlharbor.client.client import MlharborClient
 
     trial = claim.trial
     run_id = create_trial_run(sweep, claim)
     store.report_trial(trial.sweep_id, trial.number, run_id)
-    # Resumed only now, so the active run's params already hold the trial's parameters.
-    fluent.start_run(run_id=run_id)
+    try:
+        # Activated only now, so the active run's params already hold the trial's parameters.
+        activate_run(run_id)
+    except MlharborException:
+        MlharborClient().set_terminated(run_id, RunStatus.FAILED.value)
+        store.report_trial(trial.sweep_id, trial.number, run_id, TrialState.FAILED)
+        raise
     stopper = _ThreadStopper()
     heartbeat = _Heartbeat(store, claim, run_id, stopper)
     _current.params = SweepParams(trial.params)
