@@ -167,3 +167,30 @@ def test_agent_processes_share_a_local_tracking_database(
     assert len({t.run_id for t in sweep.trials}) == 6
     assert sweep.state == SweepState.FINISHED
     assert sweep.best_value == max(t.value for t in sweep.trials if t.value is not None)
+
+
+def test_trials_run_whatever_experiment_is_active(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mlharbor.client.active_run._active_experiment_id", None)
+    mlharbor.set_tracking_uri(f"sqlite:///{tmp_path / 'local.db'}")
+    mlharbor.set_experiment("elsewhere")
+    config = {
+        "method": "grid",
+        "metric": {"name": "loss"},
+        "parameters": {"lr": {"values": [0.1, 0.2]}},
+    }
+    sweep_id = mlharbor.sweep(config, experiment_name="sweeps")
+    seen: list[dict[str, str]] = []
+
+    def train() -> None:
+        run = mlharbor.active_run()
+        assert run is not None
+        seen.append(dict(run.data.params))
+        mlharbor.log_metric("loss", mlharbor.sweep_config()["lr"])
+
+    assert mlharbor.agent(sweep_id, function=train) == 2
+    assert seen == [{"lr": "0.1"}, {"lr": "0.2"}]
+    sweep = mlharbor.MlharborClient().get_sweep(sweep_id)
+    assert [t.state for t in sweep.trials] == [TrialState.FINISHED] * 2
+    assert mlharbor.get_experiment(sweep.experiment_id).name == "sweeps"
