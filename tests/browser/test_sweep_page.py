@@ -16,6 +16,7 @@ def test_sweep_page_shows_the_search_and_steers_it(
     page: Any, ui_server: RunningServer, monkeypatch: Any
 ) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", ui_server.url)
+    monkeypatch.setattr("mlharbor.client.tracking_uri._tracking_uri", None)
     mlharbor.set_tracking_uri(ui_server.url)
     config = {
         "method": "grid",

@@ -14,6 +14,15 @@ from tests.rest.live_server import serve_in_thread
 HEARTBEAT_TIMEOUT_S = 3.0
 
 
+@pytest.fixture(autouse=True)
+def _fluent_state_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests here set the tracking URI and experiment; later tests get the previous ones."""
+    from mlharbor.client import active_run, tracking_uri
+
+    monkeypatch.setattr(tracking_uri, "_tracking_uri", tracking_uri._tracking_uri)
+    monkeypatch.setattr(active_run, "_active_experiment_id", active_run._active_experiment_id)
+
+
 @pytest.fixture
 def server_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh server in this process; the fluent API and child processes point at it."""

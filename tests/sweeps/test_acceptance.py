@@ -172,7 +172,6 @@ def test_agent_processes_share_a_local_tracking_database(
 def test_trials_run_whatever_experiment_is_active(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("mlharbor.client.active_run._active_experiment_id", None)
     mlharbor.set_tracking_uri(f"sqlite:///{tmp_path / 'local.db'}")
     mlharbor.set_experiment("elsewhere")
     config = {
