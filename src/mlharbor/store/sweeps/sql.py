@@ -40,6 +40,8 @@ SWEEP_ID_TAG = "mlharbor.sweep.id"
 _PARENT_TAG = "mlflow.parentRunId"
 _DEFAULT_TIMEOUT_S = 60.0
 MAX_SWEEP_NAME_LENGTH = 200
+# Claims that sample outside the write lock before one samples under it.
+_OPTIMISTIC_CLAIMS = 3
 _VALUED = (TrialState.FINISHED.value, TrialState.STOPPED.value)
 
 
@@ -214,19 +216,57 @@ class SqlSweepStore:
 
     # trials ----------------------------------------------------------------------------
 
+    def _suggest(self, row: Row[Any], rows: list[Row[Any]]) -> search.Suggestion | None:
+        config = parse_config(_loads(row.config))
+        if config.run_cap is not None and len(rows) >= config.run_cap:
+            return None
+        return search.suggest(config, row.seed, [_history(r) for r in rows])
+
     def claim_trial(self, sweep_id: str) -> Claim | None:
         self._reap(sweep_id)
+        for attempt in range(_OPTIMISTIC_CLAIMS + 1):
+            # The sampler runs outside the write lock (SQLite's lock is database-wide); the
+            # claim stands only if no other trial was claimed meanwhile. The last attempt
+            # samples under the lock, so a busy sweep still makes progress.
+            locked = attempt == _OPTIMISTIC_CLAIMS
+            guess: search.Suggestion | None = None
+            if not locked:
+                with reading(self._engine) as connection:
+                    row = connection.execute(
+                        select(sweeps).where(sweeps.c.sweep_id == sweep_id)
+                    ).first()
+                    if row is None:
+                        raise ResourceDoesNotExist(f"Sweep '{sweep_id}' does not exist.")
+                    if row.state != SweepState.RUNNING.value:
+                        return None
+                    rows = self._rows(connection, sweep_id)
+                seen: int | None = len(rows)
+                guess = self._suggest(row, rows)
+            else:
+                seen = None
+            stale, claim = self._claim(sweep_id, guess, seen)
+            if not stale:
+                return claim
+        raise AssertionError("the locked attempt is never stale")
+
+    def _claim(
+        self, sweep_id: str, guess: search.Suggestion | None, seen: int | None
+    ) -> tuple[bool, Claim | None]:
+        """Insert the next trial with ``guess`` (sampled from ``seen`` trials), or sample under
+        the lock when ``seen`` is None. Returns (stale, claim): stale when other trials were
+        claimed since ``guess`` was sampled."""
         now = now_ms()
+        finished = False
         with writing(self._engine) as connection:
             row = self._locked_sweep(connection, sweep_id)
             if row.state != SweepState.RUNNING.value:
-                return None
-            config = parse_config(_loads(row.config))
+                return False, None
             rows = self._rows(connection, sweep_id)
-            suggestion = None
-            if config.run_cap is None or len(rows) < config.run_cap:
-                suggestion = search.suggest(config, row.seed, [_history(r) for r in rows])
+            if seen is not None and len(rows) != seen:
+                return True, None
+            suggestion = guess if seen is not None else self._suggest(row, rows)
             if suggestion is None:
+                config = parse_config(_loads(row.config))
                 finished = self._finish_if_done(connection, row, config, rows)
             else:
                 connection.execute(
@@ -243,11 +283,11 @@ class SqlSweepStore:
         if suggestion is None:
             if finished:
                 self._end_run(row.parent_run_id, RunStatus.FINISHED, only_running=False)
-            return None
+            return False, None
         trial = SweepTrial(
             sweep_id, len(rows), TrialState.RUNNING, suggestion.params, None, None, now, None
         )
-        return Claim(trial, heartbeat_timeout_s() / 4)
+        return False, Claim(trial, heartbeat_timeout_s() / 4)
 
     def report_trial(
         self,
