@@ -7,7 +7,7 @@ import click
 
 @click.group()
 def deploy() -> None:
-    """Generate deployment manifests for the tracking server."""
+    """Generate deployment manifests for the tracking server and sweep agents."""
 
 
 @deploy.command("tracking-server")

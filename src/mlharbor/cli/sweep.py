@@ -27,7 +27,7 @@ def sweep() -> None:
 )
 @click.option("--name", default=None, help="Name of the sweep (default: the config's name).")
 def create(config_file: str, experiment_name: str | None, name: str | None) -> None:
-    """Create a sweep from CONFIG_FILE (YAML or JSON); the last line printed is ``ID: <id>``."""
+    """Create a sweep from CONFIG_FILE (YAML or JSON); the last line printed is 'ID: <id>'."""
     import yaml
 
     from mlharbor.exceptions import MlharborException
@@ -86,7 +86,7 @@ def stop(sweep_id: str) -> None:
 @sweep.command("resume")
 @click.argument("sweep_id")
 def resume(sweep_id: str) -> None:
-    """Hand out trials again after ``stop``."""
+    """Hand out trials again after 'mlharbor sweep stop'."""
     _show(sweep_id, "resume_sweep")
 
 
