@@ -253,15 +253,16 @@ def _run_trial(store: SweepStore, sweep: Sweep, claim: Claim, function: Callable
     except Exception:
         _logger.exception("Sweep trial %d failed", trial.number)
         state, status = TrialState.FAILED, RunStatus.FAILED
+    except BaseException:
+        # Ctrl-C or SystemExit: record the trial, then let the interruption end the agent.
+        state, status = TrialState.FAILED, RunStatus.KILLED
+        raise
     finally:
         heartbeat.finished.set()
         heartbeat.join()
         _current.params = None
         fluent.end_run(status.value)
-    if heartbeat.stopped and state == TrialState.FINISHED:
-        # The function returned just as the stop arrived.
-        state = TrialState.STOPPED
-    store.report_trial(trial.sweep_id, trial.number, run_id, state)
+        store.report_trial(trial.sweep_id, trial.number, run_id, state)
     return state == TrialState.FAILED
 
 
