@@ -92,6 +92,9 @@ _LAZY.update(
         "autolog": "mlharbor.autologging.universal:autolog",
         "search_registered_models": "mlharbor.client.registry_fluent:search_registered_models",
         "search_model_versions": "mlharbor.client.registry_fluent:search_model_versions",
+        "sweep": "mlharbor.sweeps.agent:sweep",
+        "agent": "mlharbor.sweeps.agent:agent",
+        "sweep_config": "mlharbor.sweeps.agent:sweep_config",
     }
 )
 

@@ -21,6 +21,8 @@ _COMMANDS: dict[str, str] = {
     "monitor": "mlharbor.cli.monitor:monitor",
     "deploy": "mlharbor.cli.deploy:deploy",
     "gateway": "mlharbor.cli.gateway:gateway",
+    "sweep": "mlharbor.cli.sweep:sweep",
+    "agent": "mlharbor.cli.sweep:agent",
 }
 
 

@@ -7,7 +7,7 @@ import click
 
 @click.group()
 def deploy() -> None:
-    """Generate deployment manifests for the tracking server."""
+    """Generate deployment manifests for the tracking server and sweep agents."""
 
 
 @deploy.command("tracking-server")
@@ -36,6 +36,45 @@ def tracking_server(name: str, image: str, output: str | None, **options: object
 
     try:
         text = tracking_server_manifest(name, image, **options)
+    except MlharborException as exc:
+        raise click.ClickException(exc.message) from None
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"Wrote {output}", err=True)
+
+
+@deploy.command("sweep-agents")
+@click.option("--sweep-id", required=True, help="The sweep the agents take trials from.")
+@click.option("--image", required=True, help="Image with mlharbor and the training program.")
+@click.option(
+    "--tracking-uri",
+    envvar="MLFLOW_TRACKING_URI",
+    required=True,
+    help="URL of the tracking server, as the pods reach it [env: MLFLOW_TRACKING_URI].",
+)
+@click.option("--replicas", default=1, show_default=True, type=int, help="Agents in parallel.")
+@click.option("--count", default=None, type=int, help="Most trials per agent.")
+@click.option("--name", "-n", default=None, help="Name of the Job.")
+@click.option(
+    "--credentials-secret", default=None, help="Secret with MLFLOW_TRACKING_USERNAME/PASSWORD."
+)
+@click.option("--workdir", default=None, help="Folder of the program inside the image.")
+@click.option("--cpu", default="1", show_default=True)
+@click.option("--memory", default="2Gi", show_default=True)
+@click.option("--gpus", default=0, show_default=True, type=int)
+@click.option("--output", "-o", default=None, help="Write to a file instead of stdout.")
+def sweep_agents(
+    sweep_id: str, image: str, tracking_uri: str, output: str | None, **options: object
+) -> None:
+    """Print a Job running --replicas sweep agents against the tracking server."""
+    from mlharbor.exceptions import MlharborException
+    from mlharbor.sweeps.kubernetes import sweep_agents_manifest
+
+    try:
+        text = sweep_agents_manifest(sweep_id, image, tracking_uri, **options)
     except MlharborException as exc:
         raise click.ClickException(exc.message) from None
     if output is None:

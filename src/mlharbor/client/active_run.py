@@ -19,7 +19,15 @@ from mlharbor.client.run_context import resolve_run_tags
 from mlharbor.entities import Experiment, LifecycleStage, Run, RunStatus, RunTag
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 
-__all__ = ["ActiveRun", "active_run", "end_run", "last_active_run", "set_experiment", "start_run"]
+__all__ = [
+    "ActiveRun",
+    "activate_run",
+    "active_run",
+    "end_run",
+    "last_active_run",
+    "set_experiment",
+    "start_run",
+]
 
 _NOTE_TAG = "mlflow.note.content"
 _PARENT_TAG = "mlflow.parentRunId"
@@ -203,6 +211,25 @@ def start_run(
             run_name=run_name,
         )
     active = ActiveRun(run)
+    stack.append(active)
+    return active
+
+
+def activate_run(run_id: str) -> ActiveRun:
+    """Make the existing run ``run_id`` this thread's active run, as it is now (a sweep trial's
+    run, created with its params): unlike resuming, its status and the active experiment are
+    left alone.
+
+    Raises:
+        MlharborException: when a run is already active in this thread.
+    """
+    stack = _state.stack
+    if stack:
+        raise MlharborException(
+            f"Run with UUID {stack[0].info.run_id} is already active. End it with "
+            "mlflow.end_run() first."
+        )
+    active = ActiveRun(_client().get_run(validate_run_id(run_id)))
     stack.append(active)
     return active
 

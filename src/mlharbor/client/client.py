@@ -35,6 +35,7 @@ from mlharbor.entities import (
     RunTag,
     ViewType,
 )
+from mlharbor.entities.sweep import Sweep
 from mlharbor.store.tracking.factory import get_tracking_store
 from mlharbor.store.tracking.protocol import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 
@@ -307,6 +308,14 @@ class MlharborClient(ArtifactMethods, LoggedModelMethods, RegistryClientMixin):
             token = page.token
             if not token:
                 return history
+
+    # sweeps ------------------------------------------------------------------------------
+
+    def get_sweep(self, sweep_id: str) -> Sweep:
+        """The sweep with its state, trials, trial counts, ``best_value`` and ``best_run_id``."""
+        from mlharbor.store.sweeps import get_sweep_store
+
+        return get_sweep_store(self._tracking_uri).get_sweep(sweep_id)
 
 
 MlflowClient = MlharborClient

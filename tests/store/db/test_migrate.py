@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,12 @@ from mlharbor.store.tracking.sql.engine import dispose_engine, get_engine
 
 
 def _registry_tables_loaded() -> None:
-    """Import the registry tables (same MetaData) when that package is present."""
-    try:
-        import mlharbor.store.registry.sql.schema  # noqa: F401
-    except ImportError:
-        return
+    """Import the registry and sweep tables (same MetaData) when those packages are present."""
+    for module in ("mlharbor.store.registry.sql.schema", "mlharbor.store.sweeps.schema"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -193,6 +193,18 @@ def logged_model(action: Action) -> Check:
     return check
 
 
+def sweep(action: Action) -> Check:
+    def check(auth: Authorizer, call: Call) -> bool:
+        from mlharbor.server.routes.sweeps import sweep_store
+
+        experiment_id = sweep_store(auth.context).experiment_of(_param(call, "sweep_id"))
+        return experiment_id is not None and auth.can(
+            call.user, "experiment", experiment_id, action
+        )
+
+    return check
+
+
 def model(action: Action) -> Check:
     def check(auth: Authorizer, call: Call) -> bool:
         return auth.can(call.user, "registered_model", _param(call, "name"), action)
@@ -376,6 +388,11 @@ def _rules() -> dict[tuple[str, str], Rule]:
         table["POST", f"mlflow-artifacts/mpu/{action}/{{path:path}}"] = Rule(
             artifact_proxy("update")
         )
+    table["POST", "mlharbor/sweeps/create"] = Rule(experiment("update"))
+    table["GET", "mlharbor/sweeps/list"] = Rule(experiment("read"))
+    table["GET", "mlharbor/sweeps/get"] = Rule(sweep("read"))
+    for path in ("claim", "report", "stop", "resume"):
+        table["POST", f"mlharbor/sweeps/{path}"] = Rule(sweep("update"))
     base = "mlflow/logged-models/{model_id}"
     table.update(
         {

@@ -63,6 +63,7 @@ ROUTE_MODULES = (
     "misc",
     "registered_models",
     "model_versions",
+    "sweeps",
 )
 
 

@@ -7,6 +7,7 @@ import { renderRuns } from "./pages/runs.js";
 import { renderRun } from "./pages/run.js";
 import { renderCompare } from "./pages/compare.js";
 import { renderModels, renderModel, renderModelVersion } from "./pages/models.js";
+import { renderSweep } from "./pages/sweep.js";
 
 const ROUTES = [
   [[], renderExperiments, "experiments"],
@@ -17,6 +18,7 @@ const ROUTES = [
   [["models"], renderModels, "models"],
   [["models", ":name"], renderModel, "models"],
   [["models", ":name", "versions", ":version"], renderModelVersion, "models"],
+  [["sweeps", ":id"], renderSweep, "experiments"],
 ];
 
 function parseHash() {
