@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlharbor.entities import LoggedModel, LoggedModelStatus, PagedList
-from mlharbor.exceptions import InvalidParameterValue
 
 if TYPE_CHECKING:
     from mlharbor.store.tracking.protocol import TrackingStore
@@ -16,14 +15,6 @@ __all__ = ["LoggedModelMethods"]
 
 def _pairs(values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in (values or {}).items()]
-
-
-def _status_name(status: LoggedModelStatus | str) -> str:
-    text = str(status)
-    for member in LoggedModelStatus:
-        if text in (member.value, member.name):
-            return member.value
-    raise InvalidParameterValue(f"Invalid logged model status: {status!r}")
 
 
 class LoggedModelMethods:
@@ -54,8 +45,8 @@ class LoggedModelMethods:
         return self.store.get_logged_model(model_id)
 
     def finalize_logged_model(self, model_id: str, status: LoggedModelStatus | str) -> LoggedModel:
-        """Set the final status: ``LOGGED_MODEL_READY`` or ``LOGGED_MODEL_UPLOAD_FAILED``."""
-        return self.store.finalize_logged_model(model_id, _status_name(status))
+        """Set the final status: ``"READY"`` or ``"FAILED"`` (or the LoggedModelStatus)."""
+        return self.store.finalize_logged_model(model_id, LoggedModelStatus.coerce(status))
 
     def set_logged_model_tags(self, model_id: str, tags: Mapping[str, Any]) -> None:
         self.store.set_logged_model_tags(model_id, _pairs(tags))

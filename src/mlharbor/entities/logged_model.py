@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mlharbor.entities.enums import LoggedModelStatus
 from mlharbor.entities.metric import Metric
 
 
@@ -22,7 +23,7 @@ class LoggedModel:
     artifact_location: str
     creation_timestamp: int
     last_updated_timestamp: int
-    status: str
+    status: LoggedModelStatus
     model_type: str | None = None
     source_run_id: str | None = None
     status_message: str | None = None

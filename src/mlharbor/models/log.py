@@ -3,7 +3,7 @@
 A logged model is created PENDING in the experiment (linked to the run when there is one), the
 flavor saves the model into a temporary directory, the directory is uploaded to the logged
 model's artifact location and the model is finalized READY. Any failure marks it
-UPLOAD_FAILED and re-raises, so no model is left looking complete when it is not.
+FAILED and re-raises, so no model is left looking complete when it is not.
 """
 
 from __future__ import annotations
@@ -121,9 +121,9 @@ def log_model(
             )
             repository.log_artifacts(local_path, None)
     except BaseException:
-        client.finalize_logged_model(logged.model_id, "LOGGED_MODEL_UPLOAD_FAILED")
+        client.finalize_logged_model(logged.model_id, "FAILED")
         raise
-    client.finalize_logged_model(logged.model_id, "LOGGED_MODEL_READY")
+    client.finalize_logged_model(logged.model_id, "READY")
     info = mlflow_model.get_model_info(model_name or logged.name)
     info.name = logged.name
     info.params = {k: str(v) for k, v in model_params.items()}
