@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from mlharbor.entities.enums import LoggedModelStatus
 from mlharbor.entities.metric import Metric
@@ -39,3 +40,21 @@ class LoggedModel:
     @property
     def model_uri(self) -> str:
         return f"models:/{self.model_id}"
+
+    def to_dictionary(self) -> dict[str, Any]:
+        """MLflow's dictionary of a logged model (status as its number, no registrations)."""
+        return {
+            "artifact_location": self.artifact_location,
+            "creation_timestamp": self.creation_timestamp,
+            "experiment_id": self.experiment_id,
+            "last_updated_timestamp": self.last_updated_timestamp,
+            "metrics": list(self.metrics),
+            "model_id": self.model_id,
+            "model_type": self.model_type,
+            "name": self.name,
+            "params": dict(self.params),
+            "source_run_id": self.source_run_id,
+            "status": LoggedModelStatus.coerce(self.status).to_int(),
+            "status_message": self.status_message,
+            "tags": dict(self.tags),
+        }

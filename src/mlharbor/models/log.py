@@ -74,6 +74,7 @@ def log_model(
         step: the step whose run metrics are linked to the model.
     """
     from mlharbor.client import active_run as fluent
+    from mlharbor.client.active_model import set_last_logged_model_id
     from mlharbor.client.artifacts import resolve_artifact_uri
     from mlharbor.client.client import MlharborClient
     from mlharbor.entities import LoggedModelOutput
@@ -102,9 +103,14 @@ def log_model(
         params={k: str(v) for k, v in model_params.items()},
         model_type=model_type,
     )
+    set_last_logged_model_id(logged.model_id)
     try:
         if run is not None:
-            client.log_outputs(run.info.run_id, [LoggedModelOutput(logged.model_id, step)])
+            output = LoggedModelOutput(logged.model_id, step)
+            client.log_outputs(run.info.run_id, [output])
+            current = fluent.active_run()
+            if current is not None and current.info.run_id == run.info.run_id:
+                current.links.add_output(output)
             _link_metrics(client, run, logged.model_id, step)
         mlflow_model = Model(
             artifact_path=logged.artifact_location,
