@@ -9,18 +9,10 @@ import pandas as pd
 import pytest
 
 import mlharbor as mlflow
-from mlharbor.client import active_model
 from mlharbor.client.client import MlharborClient
 from mlharbor.data import from_pandas
 from mlharbor.entities import LoggedModelInput, LoggedModelOutput, LoggedModelStatus
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
-
-
-@pytest.fixture(autouse=True)
-def _fresh_model_state(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No active or last logged model carried over from another test's store."""
-    monkeypatch.setattr(active_model, "_state", active_model._ThreadState())
-    mlflow.clear_active_model()
 
 
 def test_initialize_and_finalize_in_active_run(workdir: Path) -> None:
