@@ -11,7 +11,13 @@ import pytest
 import mlharbor as mlflow
 from mlharbor.client.client import MlharborClient
 from mlharbor.data import from_pandas
-from mlharbor.entities import LoggedModelInput, LoggedModelOutput, LoggedModelStatus
+from mlharbor.entities import (
+    LoggedModel,
+    LoggedModelInput,
+    LoggedModelOutput,
+    LoggedModelStatus,
+    LoggedModelTag,
+)
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 
 
@@ -260,3 +266,17 @@ def test_fluent_set_model_version_tag(workdir: Path) -> None:
     mlflow.set_model_version_tag("reg", version.version, "validated", True)
     stored = MlharborClient().get_model_version("reg", version.version)
     assert stored.tags == {"validated": "True"}
+
+
+def test_logged_model_dictionary_round_trip(workdir: Path) -> None:
+    model = mlflow.initialize_logged_model(name="dict", params={"a": 1}, experiment_id="0")
+    as_dict = model.to_dictionary()
+    assert as_dict["status"] == 1
+    assert "model_uri" not in as_dict
+    again = LoggedModel.from_dictionary(
+        {**as_dict, "tags": [LoggedModelTag(k, v) for k, v in model.tags.items()]}
+    )
+    assert again == model
+    assert LoggedModelStatus.is_finalized("READY")
+    assert not LoggedModelStatus.is_finalized(LoggedModelStatus.PENDING)
+    assert LoggedModelStatus.from_int(3) is LoggedModelStatus.FAILED

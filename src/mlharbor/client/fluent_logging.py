@@ -192,7 +192,7 @@ def flush_async_logging() -> None:
 
 
 def log_input(
-    dataset: Any,
+    dataset: Any = None,
     context: str | None = None,
     tags: Mapping[str, Any] | None = None,
     model: Any = None,

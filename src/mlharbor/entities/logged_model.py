@@ -11,6 +11,18 @@ from mlharbor.entities.metric import Metric
 
 
 @dataclass(frozen=True)
+class LoggedModelTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class LoggedModelParameter:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
 class ModelRegistration:
     name: str
     version: str
@@ -58,3 +70,14 @@ class LoggedModel:
             "status_message": self.status_message,
             "tags": dict(self.tags),
         }
+
+    @classmethod
+    def from_dictionary(cls, model_dict: Mapping[str, Any]) -> LoggedModel:
+        """Inverse of :meth:`to_dictionary` (tags and params as dicts or key/value items)."""
+        values = {k: v for k, v in model_dict.items() if k != "model_uri"}
+        values["status"] = LoggedModelStatus.coerce(values.get("status", 0))
+        for key in ("tags", "params"):
+            items = values.get(key) or {}
+            values[key] = items if isinstance(items, Mapping) else {i.key: i.value for i in items}
+        values["metrics"] = tuple(values.get("metrics") or ())
+        return cls(**values)
