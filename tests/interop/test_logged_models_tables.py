@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import mlharbor as mlflow
+from mlharbor.client.client import MlharborClient
 from mlharbor.entities import LoggedModelStatus
 from tests.client.isolation import isolated_workdir
 from tests.fixtures.servers import RunningServer
@@ -38,9 +39,20 @@ def test_tables_and_logged_models_both_ways(
         ours = mlflow.initialize_logged_model(name="ours", params={"lr": 0.1})
         mlflow.log_metric("acc", 0.7, model_id=ours.model_id, dataset=dataset)
         mlflow.finalize_logged_model(ours.model_id, "READY")
+    agent = mlflow.set_active_model(name="agent")
+    files = MlharborClient().list_logged_model_artifacts(agent.model_id)
+    assert [f.path for f in files] == ["MLmodel"]
+    mlflow.clear_active_model()
 
     result = subprocess.run(
-        [mlflow_python, str(SCRIPT), mlharbor_server.url, experiment, ours.model_id],
+        [
+            mlflow_python,
+            str(SCRIPT),
+            mlharbor_server.url,
+            experiment,
+            ours.model_id,
+            agent.model_id,
+        ],
         capture_output=True,
         text=True,
         timeout=300,

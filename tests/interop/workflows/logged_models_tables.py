@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 
 
-def main(url: str, experiment: str, our_model_id: str) -> None:
+def main(url: str, experiment: str, our_model_id: str, agent_id: str) -> None:
     mlflow.set_tracking_uri(url)
     mlflow.set_experiment(experiment)
     ours = mlflow.load_table("ours.json", extra_columns=["run_id"])
@@ -24,6 +24,12 @@ def main(url: str, experiment: str, our_model_id: str) -> None:
     assert [(m.key, m.value, m.dataset_name) for m in model.metrics] == [("acc", 0.7, "holdout")], (
         model.metrics
     )
+
+    agent = mlflow.set_active_model(name="agent")
+    assert agent.model_id == agent_id, (agent.model_id, agent_id)
+    files = mlflow.MlflowClient().list_logged_model_artifacts(agent_id)
+    assert [f.path for f in files] == ["MLmodel"], files
+    mlflow.clear_active_model()
 
     dataset = mlflow.data.from_pandas(pd.DataFrame({"x": [1]}), name="holdout")
     with mlflow.start_run() as run:
@@ -43,4 +49,4 @@ def main(url: str, experiment: str, our_model_id: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])
