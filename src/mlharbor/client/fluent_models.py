@@ -19,6 +19,7 @@ from mlharbor.client.active_model import (
     set_last_logged_model_id,
 )
 from mlharbor.client.active_run import _active_or_new_run_id, _client, _experiment_id, active_run
+from mlharbor.client.paging import collect_pages
 from mlharbor.client.run_context import resolve_run_tags
 from mlharbor.entities import LoggedModel, LoggedModelOutput, LoggedModelStatus
 from mlharbor.exceptions import InvalidParameterValue
@@ -163,23 +164,13 @@ def search_logged_models(
         )
     ids = [str(i) for i in experiment_ids] if experiment_ids else [_experiment_id()]
     client = _client()
-    models: list[LoggedModel] = []
-    token: str | None = None
-    while max_results is None or len(models) < max_results:
-        page = client.search_logged_models(
-            ids,
-            filter_string=filter_string,
-            datasets=datasets,
-            max_results=max_results if max_results is not None else _SEARCH_PAGE,
-            order_by=order_by,
-            page_token=token,
-        )
-        models.extend(page)
-        token = page.token
-        if not token:
-            break
-    if max_results is not None:
-        models = models[:max_results]
+    models = collect_pages(
+        lambda size, token: client.search_logged_models(
+            ids, filter_string, datasets, size, order_by, token
+        ),
+        _SEARCH_PAGE,
+        max_results,
+    )
     if output_format == "list":
         return models
     import pandas as pd
