@@ -124,7 +124,7 @@ def test_run_inputs_outputs_and_logged_model_registrations() -> None:
     assert out["outputs"] == {"model_outputs": [{"model_id": "m-1", "step": 0}]}
     assert wire.run_from_json(json.loads(wire.dumps(out))) == run
 
-    model = LoggedModel("m-1", "1", "model", "loc", 1, 2, LoggedModelStatus.READY)
+    model = LoggedModel("1", "m-1", "model", "loc", 1, 2, status=LoggedModelStatus.READY)
     encoded = wire.logged_model_to_json(model)
     assert encoded["info"]["model_type"] == ""
     assert encoded["data"] == {}

@@ -30,15 +30,16 @@ class ModelRegistration:
 
 @dataclass(frozen=True)
 class LoggedModel:
-    model_id: str
+    # MLflow's constructor order, so positional construction means the same in both.
     experiment_id: str
+    model_id: str
     name: str
     artifact_location: str
     creation_timestamp: int
     last_updated_timestamp: int
-    status: LoggedModelStatus
     model_type: str | None = None
     source_run_id: str | None = None
+    status: LoggedModelStatus = LoggedModelStatus.READY
     status_message: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
