@@ -74,3 +74,30 @@ def test_tables_and_logged_models_both_ways(
         output_format="list",
     )
     assert [m.model_id for m in ranked] == [ours.model_id, theirs["model_id"]]
+
+
+def test_mlharbor_client_on_mlflow_server(mlflow_server: RunningServer, workdir: Path) -> None:
+    mlflow.set_tracking_uri(mlflow_server.url)
+    mlflow.set_experiment(f"to-mlflow-{uuid.uuid4().hex[:8]}")
+    dataset = mlflow.data.from_pandas(pd.DataFrame({"x": [2]}), name="holdout")
+    with mlflow.start_run() as run:
+        low = mlflow.initialize_logged_model(name="low", params={"p": 1})
+        high = mlflow.initialize_logged_model(name="high")
+        mlflow.log_metric("acc", 0.4, model_id=low.model_id, dataset=dataset)
+        mlflow.log_metric("acc", 0.8, model_id=high.model_id, dataset=dataset)
+        mlflow.finalize_logged_model(high.model_id, "READY")
+        mlflow.finalize_logged_model(low.model_id, "FAILED")
+        mlflow.log_table({"q": ["a"]}, "rows.json")
+        mlflow.log_table({"q": ["b"]}, "rows.json")
+    assert mlflow.get_logged_model(low.model_id).status is LoggedModelStatus.FAILED
+    ranked = mlflow.search_logged_models(
+        filter_string="metrics.acc > 0.1",
+        # MLflow's server needs the digest: over REST a name alone matches nothing.
+        datasets=[{"dataset_name": "holdout", "dataset_digest": dataset.digest}],
+        order_by=[{"field_name": "metrics.acc", "ascending": False}],
+        output_format="list",
+    )
+    assert [m.model_id for m in ranked] == [high.model_id, low.model_id]
+    inputs = mlflow.get_run(run.info.run_id).inputs
+    assert {m.model_id for m in inputs.model_inputs} == {low.model_id, high.model_id}
+    assert mlflow.load_table("rows.json")["q"].tolist() == ["a", "b"]
