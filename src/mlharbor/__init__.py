@@ -97,6 +97,37 @@ _LAZY.update(
         "sweep_config": "mlharbor.sweeps.agent:sweep_config",
     }
 )
+# MLflow 3 logged models, the active model, run inputs/outputs and tables
+_LAZY.update(
+    {
+        name: f"mlharbor.client.fluent_models:{name}"
+        for name in (
+            "create_external_model",
+            "delete_logged_model_tag",
+            "finalize_logged_model",
+            "get_logged_model",
+            "initialize_logged_model",
+            "last_logged_model",
+            "log_model_params",
+            "log_outputs",
+            "search_logged_models",
+            "set_active_model",
+            "set_logged_model_tags",
+        )
+    }
+)
+_LAZY.update(
+    {
+        "ActiveModel": "mlharbor.client.active_model:ActiveModel",
+        "clear_active_model": "mlharbor.client.active_model:clear_active_model",
+        "get_active_model_id": "mlharbor.client.active_model:get_active_model_id",
+        "log_inputs": "mlharbor.client.fluent_logging:log_inputs",
+        "log_table": "mlharbor.client.fluent_tables:log_table",
+        "load_table": "mlharbor.client.fluent_tables:load_table",
+        "log_stream": "mlharbor.client.fluent_tables:log_stream",
+        "set_model_version_tag": "mlharbor.client.registry_fluent:set_model_version_tag",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlharbor.client import active_run, fluent, tracking_uri
+from mlharbor.client import active_model, active_run, fluent, tracking_uri
 from mlharbor.store.tracking.factory import clear_tracking_store_cache
 
 
@@ -20,6 +20,7 @@ def reset_client_state() -> None:
     tracking_uri.set_registry_uri(None)
     active_run._active_experiment_id = None
     active_run._state.last_run_id = None
+    active_model._state = active_model._ThreadState()
     clear_tracking_store_cache()
 
 

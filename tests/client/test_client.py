@@ -216,13 +216,13 @@ def test_logged_models(client: MlharborClient) -> None:
     model = client.create_logged_model(
         experiment_id, name="model", source_run_id=run_id, params={"alpha": 0.5}, tags={"t": 1}
     )
-    assert model.status == "LOGGED_MODEL_PENDING"
+    assert model.status == "PENDING"
     assert model.params == {"alpha": "0.5"}
     client.set_logged_model_tags(model.model_id, {"u": "v"})
     client.delete_logged_model_tag(model.model_id, "t")
     client.log_model_params(model.model_id, {"beta": 2})
-    ready = client.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
-    assert ready.status == "LOGGED_MODEL_READY"
+    ready = client.finalize_logged_model(model.model_id, "READY")
+    assert ready.status == "READY"
     fetched = client.get_logged_model(model.model_id)
     assert fetched.tags.get("u") == "v"
     assert "t" not in fetched.tags

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mlharbor.entities import Metric
+from mlharbor.entities import LoggedModelStatus, Metric
 from mlharbor.store.tracking.protocol import TrackingStore
 from tests.conformance.helpers import raises_code
 
@@ -17,7 +17,7 @@ def test_create_defaults(tracking_store: TrackingStore) -> None:
     model = tracking_store.create_logged_model(experiment_id)
     assert re.fullmatch(r"m-[0-9a-f]{32}", model.model_id)
     assert model.experiment_id == experiment_id
-    assert model.status == "LOGGED_MODEL_PENDING"
+    assert model.status == "PENDING"
     assert model.artifact_location == f"{location}/models/{model.model_id}/artifacts"
     assert re.fullmatch(r"[a-z]+-[a-z]+-\d{1,3}", model.name)
     assert model.creation_timestamp == model.last_updated_timestamp
@@ -85,10 +85,12 @@ def test_finalize(tracking_store: TrackingStore) -> None:
     experiment_id = tracking_store.create_experiment("finalize")
     model = tracking_store.create_logged_model(experiment_id, name="m")
     ready = tracking_store.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
-    assert ready.status == "LOGGED_MODEL_READY"
+    assert ready.status == "READY"
     assert ready.last_updated_timestamp >= model.last_updated_timestamp
     failed = tracking_store.finalize_logged_model(model.model_id, "LOGGED_MODEL_UPLOAD_FAILED")
-    assert failed.status == "LOGGED_MODEL_UPLOAD_FAILED"
+    assert failed.status == LoggedModelStatus.FAILED
+    again = tracking_store.finalize_logged_model(model.model_id, LoggedModelStatus.READY)
+    assert again.status is LoggedModelStatus.READY
     with raises_code("INVALID_PARAMETER_VALUE"):
         tracking_store.finalize_logged_model(model.model_id, "DONE")
 

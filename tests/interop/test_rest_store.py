@@ -179,7 +179,7 @@ def test_inputs_outputs_and_logged_models(store: RestTrackingStore) -> None:
         exp_id, "model", run_id, tags=[("t", "1")], params=[("p", "2")], model_type="clf"
     )
     assert model.model_id.startswith("m-")
-    assert model.status == "LOGGED_MODEL_PENDING"
+    assert model.status == "PENDING"
     expected_uri = f"mlflow-artifacts:/{exp_id}/models/{model.model_id}/artifacts"
     assert model.artifact_location == expected_uri
     store.log_outputs(run_id, [LoggedModelOutput(model.model_id, 0)])
@@ -193,8 +193,8 @@ def test_inputs_outputs_and_logged_models(store: RestTrackingStore) -> None:
     store.set_logged_model_tags(model.model_id, [("owner", "me"), ("gone", "x")])
     store.delete_logged_model_tag(model.model_id, "gone")
     store.log_logged_model_params(model.model_id, [("lr", "0.1")])
-    ready = store.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
-    assert ready.status == "LOGGED_MODEL_READY"
+    ready = store.finalize_logged_model(model.model_id, "READY")
+    assert ready.status == "READY"
     got = store.get_logged_model(model.model_id)
     assert got.tags["owner"] == "me"
     assert "gone" not in got.tags

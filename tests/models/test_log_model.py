@@ -35,7 +35,7 @@ def test_log_model_in_a_run(workdir: Path, model: LogisticRegression, iris: Any)
         info = mlflow.sklearn.log_model(model, name="model", input_example=features[:2])
     client = MlharborClient()
     logged = client.get_logged_model(info.model_id)
-    assert logged.status == "LOGGED_MODEL_READY"
+    assert logged.status == "READY"
     assert logged.name == "model"
     assert logged.source_run_id == run.info.run_id
     assert logged.params == {"max_iter": "300"}
@@ -88,7 +88,7 @@ def test_failed_save_marks_model_upload_failed(workdir: Path) -> None:
     outputs = client.get_run(run.info.run_id).outputs.model_outputs
     assert len(outputs) == 1
     logged = client.get_logged_model(outputs[0].model_id)
-    assert logged.status == "LOGGED_MODEL_UPLOAD_FAILED"
+    assert logged.status == "FAILED"
 
 
 def test_registered_model_name_registers_a_version(

@@ -233,6 +233,8 @@ def search(
         ("creation_time >= 200", None, ["m3", "m2"]),
         ("model_id IN ('m1', 'm4')", None, ["m1"]),
         ("status = 'LOGGED_MODEL_READY'", None, ["m3", "m2", "m1"]),
+        ("status = 'READY'", None, ["m3", "m2", "m1"]),
+        ("status IN ('PENDING', 'FAILED')", None, []),
     ],
 )
 def test_filters(

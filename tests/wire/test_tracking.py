@@ -16,6 +16,7 @@ from mlharbor.entities import (
     InputTag,
     LoggedModel,
     LoggedModelOutput,
+    LoggedModelStatus,
     Metric,
     Run,
     RunData,
@@ -60,7 +61,7 @@ def test_recorded_logged_model_round_trips_exactly() -> None:
     body = _recorded("/logged-models/search", method="POST")
     recorded = body["models"][0]  # type: ignore[index]
     model = wire.logged_model_from_json(recorded)
-    assert model.status == "LOGGED_MODEL_READY"
+    assert model.status == "READY"
     assert model.metrics[0].run_id == model.source_run_id
     assert wire.logged_model_to_json(model) == recorded
 
@@ -95,7 +96,7 @@ def test_parse_accepts_numeric_strings_and_enum_numbers() -> None:
     info = wire.run_info_from_json({"run_uuid": "x", "status": 4})
     assert info.run_id == "x"
     assert info.status == "FAILED"
-    assert str(wire.logged_model_status_from_json(2)) == "LOGGED_MODEL_READY"
+    assert wire.logged_model_status_from_json(2) == "READY"
 
 
 @pytest.mark.parametrize("bad", ["abc", True, [1], {"a": 1}])
@@ -123,7 +124,7 @@ def test_run_inputs_outputs_and_logged_model_registrations() -> None:
     assert out["outputs"] == {"model_outputs": [{"model_id": "m-1", "step": 0}]}
     assert wire.run_from_json(json.loads(wire.dumps(out))) == run
 
-    model = LoggedModel("m-1", "1", "model", "loc", 1, 2, "LOGGED_MODEL_READY")
+    model = LoggedModel("1", "m-1", "model", "loc", 1, 2, status=LoggedModelStatus.READY)
     encoded = wire.logged_model_to_json(model)
     assert encoded["info"]["model_type"] == ""
     assert encoded["data"] == {}

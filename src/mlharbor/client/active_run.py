@@ -15,6 +15,7 @@ from typing import Any
 from mlharbor.client._values import validate_run_id
 from mlharbor.client.async_logging import flush_all
 from mlharbor.client.client import MlharborClient
+from mlharbor.client.model_links import RunLinks
 from mlharbor.client.run_context import resolve_run_tags
 from mlharbor.entities import Experiment, LifecycleStage, Run, RunStatus, RunTag
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
@@ -50,8 +51,12 @@ class ActiveRun(Run):
     """The run returned by :func:`start_run`; as a context manager it ends the run on exit
     (FINISHED, or FAILED when the block raises). Its data is a snapshot taken at start."""
 
+    links: RunLinks
+
     def __init__(self, run: Run) -> None:
         super().__init__(run.info, run.data, run.inputs, run.outputs)
+        # What the run links so far, kept current by fluent logging (see model_links).
+        object.__setattr__(self, "links", RunLinks.of(run))
 
     def __enter__(self) -> ActiveRun:
         return self

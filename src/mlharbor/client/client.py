@@ -21,6 +21,7 @@ from mlharbor.client.artifacts import ArtifactMethods
 from mlharbor.client.async_logging import RunOperations, logger_for
 from mlharbor.client.logged_models import LoggedModelMethods
 from mlharbor.client.registry_client import RegistryClientMixin
+from mlharbor.client.tables import TableMethods
 from mlharbor.client.tracking_uri import get_tracking_uri, resolve_registry_uri
 from mlharbor.entities import (
     DatasetInput,
@@ -46,7 +47,7 @@ _RUN_NAME_TAG = "mlflow.runName"
 _METRIC_HISTORY_PAGE = 25000
 
 
-class MlharborClient(ArtifactMethods, LoggedModelMethods, RegistryClientMixin):
+class MlharborClient(ArtifactMethods, LoggedModelMethods, RegistryClientMixin, TableMethods):
     """Client of one tracking store (and one model registry).
 
     Args:
@@ -224,8 +225,6 @@ class MlharborClient(ArtifactMethods, LoggedModelMethods, RegistryClientMixin):
             dataset_digest=dataset_digest,
             model_id=model_id,
         )
-        if model_id:
-            self.store.log_inputs(run_id, models=[LoggedModelInput(model_id)])
         if synchronous is False:
             return logger_for(self.store).enqueue(run_id, metrics=[metric])
         self.store.log_metric(run_id, metric)

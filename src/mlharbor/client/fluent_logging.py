@@ -12,9 +12,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlharbor.client._values import now_millis
-from mlharbor.client.active_run import _active_or_new_run_id, _client
+from mlharbor.client.active_model import get_active_model_id
+from mlharbor.client.active_run import _active_or_new_run_id, _client, active_run
 from mlharbor.client.async_logging import RunOperations, flush_all
-from mlharbor.entities import DatasetInput, InputTag, LoggedModelInput, Metric, Param, RunTag
+from mlharbor.client.client import MlharborClient
+from mlharbor.client.model_links import RunLinks
+from mlharbor.entities import (
+    Dataset,
+    DatasetInput,
+    InputTag,
+    LoggedModelInput,
+    Metric,
+    Param,
+    RunTag,
+)
+from mlharbor.exceptions import MlharborException
 
 __all__ = [
     "delete_tag",
@@ -25,6 +37,7 @@ __all__ = [
     "log_figure",
     "log_image",
     "log_input",
+    "log_inputs",
     "log_metric",
     "log_metrics",
     "log_param",
@@ -68,6 +81,32 @@ def _dataset_fields(dataset: Any) -> tuple[str | None, str | None]:
     return dataset.name, dataset.digest
 
 
+def _run_links(run_id: str | None) -> tuple[str, RunLinks]:
+    """The run to log to and what it links: kept in memory for the active run, read from the
+    store for another run."""
+    run_id = run_id or _active_or_new_run_id()
+    current = active_run()
+    if current is not None and current.info.run_id == run_id:
+        return run_id, current.links
+    return run_id, RunLinks.of(_client().get_run(run_id))
+
+
+def _dataset_entity(dataset: Any) -> Dataset:
+    return dataset if isinstance(dataset, Dataset) else dataset._to_mlflow_entity()
+
+
+def _link_inputs(
+    client: MlharborClient, run_id: str, links: RunLinks, model_ids: list[str | None], dataset: Any
+) -> None:
+    """Record models and the dataset that metrics refer to as run inputs, once per run."""
+    models = [LoggedModelInput(m) for m in links.unknown_models(model_ids)]
+    datasets = None
+    if dataset is not None and links.claim_dataset(dataset.name, dataset.digest):
+        datasets = [DatasetInput(_dataset_entity(dataset))]
+    if models or datasets:
+        client.log_inputs(run_id, datasets=datasets, models=models or None)
+
+
 def log_metric(
     key: str,
     value: Any,
@@ -78,10 +117,20 @@ def log_metric(
     model_id: str | None = None,
     dataset: Any = None,
 ) -> RunOperations | None:
-    """Append one point of metric ``key`` to the active run (or ``run_id``)."""
+    """Append one point of metric ``key`` to the active run (or ``run_id``).
+
+    The point belongs to ``model_id``, else the active model, else the first model the run
+    logged at ``step``; that model and ``dataset`` become run inputs when new to the run.
+    """
+    run_id, links = _run_links(run_id)
+    client = _client()
+    chosen = model_id or get_active_model_id()
+    _link_inputs(client, run_id, links, [chosen], dataset)
+    step = step or 0
+    target = chosen or next(iter(links.models_at(step)), None)
     dataset_name, dataset_digest = _dataset_fields(dataset)
-    return _client().log_metric(
-        run_id or _active_or_new_run_id(),
+    return client.log_metric(
+        run_id,
         key,
         value,
         timestamp=timestamp,
@@ -89,7 +138,7 @@ def log_metric(
         synchronous=_synchronous(synchronous),
         dataset_name=dataset_name,
         dataset_digest=dataset_digest,
-        model_id=model_id,
+        model_id=target,
     )
 
 
@@ -102,16 +151,19 @@ def log_metrics(
     model_id: str | None = None,
     dataset: Any = None,
 ) -> RunOperations | None:
-    """Log several metrics at one step and timestamp in one batch."""
-    run_id = run_id or _active_or_new_run_id()
-    moment = timestamp if timestamp is not None else now_millis()
-    dataset_name, dataset_digest = _dataset_fields(dataset)
+    """Log several metrics at one step and timestamp in one batch (once per linked model)."""
+    run_id, links = _run_links(run_id)
     client = _client()
-    if model_id:
-        client.log_inputs(run_id, models=[LoggedModelInput(model_id)])
+    moment = timestamp if timestamp is not None else now_millis()
+    step = step or 0
+    chosen = model_id or get_active_model_id()
+    model_ids: list[str | None] = [chosen] if chosen else [*links.models_at(step)] or [None]
+    _link_inputs(client, run_id, links, model_ids, dataset)
+    dataset_name, dataset_digest = _dataset_fields(dataset)
     batch = [
-        Metric(str(k), v, moment, step or 0, dataset_name, dataset_digest, model_id)
+        Metric(str(k), v, moment, step, dataset_name, dataset_digest, target, run_id)
         for k, v in metrics.items()
+        for target in model_ids
     ]
     return client.log_batch(run_id, metrics=batch, synchronous=_synchronous(synchronous))
 
@@ -140,18 +192,53 @@ def flush_async_logging() -> None:
 
 
 def log_input(
-    dataset: Any,
+    dataset: Any = None,
     context: str | None = None,
     tags: Mapping[str, Any] | None = None,
     model: Any = None,
 ) -> None:
     """Link a dataset (``mlharbor.data`` dataset) to the active run, with its context."""
-    input_tags = [InputTag(str(k), str(v)) for k, v in (tags or {}).items()]
-    if context:
-        input_tags.insert(0, InputTag(_CONTEXT_TAG, context))
-    datasets = [DatasetInput(dataset._to_mlflow_entity(), tuple(input_tags))] if dataset else None
-    models = [LoggedModelInput(model.model_id)] if model is not None else None
-    _client().log_inputs(_active_or_new_run_id(), datasets=datasets, models=models)
+    log_inputs(
+        [dataset] if dataset is not None else None,
+        [context],
+        [tags],
+        [model] if model is not None else None,
+    )
+
+
+def log_inputs(
+    datasets: list[Any] | None = None,
+    contexts: list[str | None] | None = None,
+    tags_list: list[Mapping[str, Any] | None] | None = None,
+    models: list[LoggedModelInput | None] | None = None,
+) -> None:
+    """Link datasets (each with its context and tags) and logged models to the active run.
+
+    Raises:
+        MlharborException: when ``datasets``, ``contexts`` and ``tags_list`` differ in length.
+    """
+    datasets = datasets or []
+    contexts = contexts or [None] * len(datasets)
+    tags_list = tags_list or [None] * len(datasets)
+    if not len(datasets) == len(contexts) == len(tags_list):
+        raise MlharborException(
+            "`mlflow.log_inputs` requires `datasets`, `contexts`, `tags_list` to be "
+            "non-empty list and have the same length."
+        )
+    run_id, links = _run_links(None)
+    dataset_inputs = []
+    for dataset, context, tags in zip(datasets, contexts, tags_list, strict=True):
+        if dataset is None:
+            continue
+        input_tags = [InputTag(str(k), str(v)) for k, v in (tags or {}).items()]
+        if context:
+            input_tags.insert(0, InputTag(_CONTEXT_TAG, context))
+        entity = _dataset_entity(dataset)
+        links.claim_dataset(entity.name, entity.digest)
+        dataset_inputs.append(DatasetInput(entity, tuple(input_tags)))
+    model_inputs = [LoggedModelInput(m.model_id) for m in models or () if m is not None]
+    links.unknown_models([m.model_id for m in model_inputs])
+    _client().log_inputs(run_id, datasets=dataset_inputs or None, models=model_inputs or None)
 
 
 def log_artifact(

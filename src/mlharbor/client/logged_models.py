@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlharbor.entities import LoggedModel, LoggedModelStatus, PagedList
-from mlharbor.exceptions import InvalidParameterValue
+from mlharbor.client.artifacts import resolve_artifact_uri
+from mlharbor.entities import FileInfo, LoggedModel, LoggedModelStatus, PagedList
+from mlharbor.exceptions import ResourceDoesNotExist
+from mlharbor.store.artifact.factory import get_artifact_repository
+from mlharbor.store.artifact.protocol import ArtifactRepository
 
 if TYPE_CHECKING:
     from mlharbor.store.tracking.protocol import TrackingStore
@@ -18,18 +22,11 @@ def _pairs(values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in (values or {}).items()]
 
 
-def _status_name(status: LoggedModelStatus | str) -> str:
-    text = str(status)
-    for member in LoggedModelStatus:
-        if text in (member.value, member.name):
-            return member.value
-    raise InvalidParameterValue(f"Invalid logged model status: {status!r}")
-
-
 class LoggedModelMethods:
     """Mixin: uses the client's ``store``."""
 
     store: TrackingStore
+    _tracking_uri: str
 
     def create_logged_model(
         self,
@@ -54,8 +51,8 @@ class LoggedModelMethods:
         return self.store.get_logged_model(model_id)
 
     def finalize_logged_model(self, model_id: str, status: LoggedModelStatus | str) -> LoggedModel:
-        """Set the final status: ``LOGGED_MODEL_READY`` or ``LOGGED_MODEL_UPLOAD_FAILED``."""
-        return self.store.finalize_logged_model(model_id, _status_name(status))
+        """Set the final status: ``"READY"`` or ``"FAILED"`` (or the LoggedModelStatus)."""
+        return self.store.finalize_logged_model(model_id, LoggedModelStatus.coerce(status))
 
     def set_logged_model_tags(self, model_id: str, tags: Mapping[str, Any]) -> None:
         self.store.set_logged_model_tags(model_id, _pairs(tags))
@@ -87,3 +84,29 @@ class LoggedModelMethods:
 
     def delete_logged_model(self, model_id: str) -> None:
         self.store.delete_logged_model(model_id)
+
+    def _model_repository(self, model_id: str) -> ArtifactRepository:
+        location = self.store.get_logged_model(model_id).artifact_location
+        return get_artifact_repository(resolve_artifact_uri(location, self._tracking_uri))
+
+    def log_model_artifact(
+        self, model_id: str, local_path: str, artifact_path: str | None = None
+    ) -> None:
+        """Upload one local file into ``artifact_path`` of the logged model's files."""
+        local_path = os.fspath(local_path)
+        if not os.path.isfile(local_path):
+            raise ResourceDoesNotExist(f"No such file: '{local_path}'")
+        self._model_repository(model_id).log_artifact(local_path, artifact_path)
+
+    def log_model_artifacts(
+        self, model_id: str, local_dir: str, artifact_path: str | None = None
+    ) -> None:
+        """Upload the contents of a local directory into the logged model's files."""
+        local_dir = os.fspath(local_dir)
+        if not os.path.isdir(local_dir):
+            raise ResourceDoesNotExist(f"No such directory: '{local_dir}'")
+        self._model_repository(model_id).log_artifacts(local_dir, artifact_path)
+
+    def list_logged_model_artifacts(self, model_id: str, path: str | None = None) -> list[FileInfo]:
+        """Direct children of ``path`` among the logged model's files."""
+        return self._model_repository(model_id).list_artifacts(path)

@@ -27,6 +27,7 @@ __all__ = [
     "resolve_models_uri",
     "search_model_versions",
     "search_registered_models",
+    "set_model_version_tag",
 ]
 
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"
@@ -190,6 +191,13 @@ def search_model_versions(
         SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
         max_results,
     )
+
+
+def set_model_version_tag(
+    name: str, version: str | None = None, key: str | None = None, value: Any = None
+) -> None:
+    """Set tag ``key`` of version ``version`` of registered model ``name``."""
+    _client().set_model_version_tag(name=name, version=version, key=key, value=value)
 
 
 def resolve_models_uri(uri: str, client: MlharborClient) -> str:

@@ -11,7 +11,12 @@ from mlharbor.entities.dataset import (
 from mlharbor.entities.enums import LifecycleStage, LoggedModelStatus, RunStatus, ViewType
 from mlharbor.entities.experiment import Experiment, ExperimentTag
 from mlharbor.entities.file_info import FileInfo
-from mlharbor.entities.logged_model import LoggedModel, ModelRegistration
+from mlharbor.entities.logged_model import (
+    LoggedModel,
+    LoggedModelParameter,
+    LoggedModelTag,
+    ModelRegistration,
+)
 from mlharbor.entities.metric import Metric, Param, RunTag
 from mlharbor.entities.model_registry import (
     ModelVersion,
@@ -37,7 +42,9 @@ __all__ = [
     "LoggedModel",
     "LoggedModelInput",
     "LoggedModelOutput",
+    "LoggedModelParameter",
     "LoggedModelStatus",
+    "LoggedModelTag",
     "Metric",
     "ModelRegistration",
     "ModelVersion",

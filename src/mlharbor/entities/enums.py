@@ -95,7 +95,55 @@ _RUN_STATUS_NUMBERS = {
 
 
 class LoggedModelStatus(enum.StrEnum):
-    UNSPECIFIED = "LOGGED_MODEL_STATUS_UNSPECIFIED"
-    PENDING = "LOGGED_MODEL_PENDING"
-    READY = "LOGGED_MODEL_READY"
-    UPLOAD_FAILED = "LOGGED_MODEL_UPLOAD_FAILED"
+    """A logged model's status, with MLflow's values; the wire uses the proto names
+    (``LOGGED_MODEL_READY``, ``LOGGED_MODEL_UPLOAD_FAILED``, ...) and numbers."""
+
+    UNSPECIFIED = "UNSPECIFIED"
+    PENDING = "PENDING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+    @property
+    def proto_name(self) -> str:
+        return _LOGGED_MODEL_PROTO_NAMES[self]
+
+    @staticmethod
+    def is_finalized(status: LoggedModelStatus | str) -> bool:
+        """Whether no further status change follows (READY or FAILED)."""
+        return status in (LoggedModelStatus.READY, LoggedModelStatus.FAILED)
+
+    def to_int(self) -> int:
+        return list(LoggedModelStatus).index(self)
+
+    @classmethod
+    def from_int(cls, status_int: int) -> LoggedModelStatus:
+        members = list(cls)
+        if not 0 <= status_int < len(members):
+            raise InvalidParameterValue(f"Unknown model status: {status_int}")
+        return members[status_int]
+
+    @classmethod
+    def coerce(cls, value: LoggedModelStatus | str | int) -> LoggedModelStatus:
+        """Accept a member, MLflow's value (``"READY"``), the proto name
+        (``"LOGGED_MODEL_READY"``) or the proto number.
+
+        Raises:
+            InvalidParameterValue: for anything else.
+        """
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cls.from_int(value)
+        text = str(value).strip().upper()
+        if text.isdigit():
+            return cls.from_int(int(text))
+        for member, proto_name in _LOGGED_MODEL_PROTO_NAMES.items():
+            if text in (member.value, proto_name):
+                return member
+        raise InvalidParameterValue(f"Unknown model status: {value!r}")
+
+
+_LOGGED_MODEL_PROTO_NAMES = {
+    LoggedModelStatus.UNSPECIFIED: "LOGGED_MODEL_STATUS_UNSPECIFIED",
+    LoggedModelStatus.PENDING: "LOGGED_MODEL_PENDING",
+    LoggedModelStatus.READY: "LOGGED_MODEL_READY",
+    LoggedModelStatus.FAILED: "LOGGED_MODEL_UPLOAD_FAILED",
+}

@@ -3,7 +3,7 @@
 A logged model is created PENDING in the experiment (linked to the run when there is one), the
 flavor saves the model into a temporary directory, the directory is uploaded to the logged
 model's artifact location and the model is finalized READY. Any failure marks it
-UPLOAD_FAILED and re-raises, so no model is left looking complete when it is not.
+FAILED and re-raises, so no model is left looking complete when it is not.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def log_model(
         step: the step whose run metrics are linked to the model.
     """
     from mlharbor.client import active_run as fluent
+    from mlharbor.client.active_model import set_last_logged_model_id
     from mlharbor.client.artifacts import resolve_artifact_uri
     from mlharbor.client.client import MlharborClient
     from mlharbor.entities import LoggedModelOutput
@@ -102,9 +103,14 @@ def log_model(
         params={k: str(v) for k, v in model_params.items()},
         model_type=model_type,
     )
+    set_last_logged_model_id(logged.model_id)
     try:
         if run is not None:
-            client.log_outputs(run.info.run_id, [LoggedModelOutput(logged.model_id, step)])
+            output = LoggedModelOutput(logged.model_id, step)
+            client.log_outputs(run.info.run_id, [output])
+            current = fluent.active_run()
+            if current is not None and current.info.run_id == run.info.run_id:
+                current.links.add_output(output)
             _link_metrics(client, run, logged.model_id, step)
         mlflow_model = Model(
             artifact_path=logged.artifact_location,
@@ -121,9 +127,9 @@ def log_model(
             )
             repository.log_artifacts(local_path, None)
     except BaseException:
-        client.finalize_logged_model(logged.model_id, "LOGGED_MODEL_UPLOAD_FAILED")
+        client.finalize_logged_model(logged.model_id, "FAILED")
         raise
-    client.finalize_logged_model(logged.model_id, "LOGGED_MODEL_READY")
+    client.finalize_logged_model(logged.model_id, "READY")
     info = mlflow_model.get_model_info(model_name or logged.name)
     info.name = logged.name
     info.params = {k: str(v) for k, v in model_params.items()}

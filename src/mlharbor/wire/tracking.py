@@ -33,16 +33,10 @@ from mlharbor.entities import (
     RunTag,
 )
 from mlharbor.entities.enums import LoggedModelStatus
+from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.wire.values import decode_double, decode_int, encode_double
 
 JsonDict = dict[str, Any]
-
-_LOGGED_MODEL_STATUS_NUMBERS = {
-    0: LoggedModelStatus.UNSPECIFIED,
-    1: LoggedModelStatus.PENDING,
-    2: LoggedModelStatus.READY,
-    3: LoggedModelStatus.UPLOAD_FAILED,
-}
 
 
 def _put(out: JsonDict, key: str, value: Any) -> None:
@@ -339,15 +333,10 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
 
 
 def logged_model_status_from_json(value: Any) -> LoggedModelStatus:
-    """A logged-model status given by name or protobuf number."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _LOGGED_MODEL_STATUS_NUMBERS.get(value, LoggedModelStatus.UNSPECIFIED)
-    text = str(value)
-    if text.isdigit():
-        return _LOGGED_MODEL_STATUS_NUMBERS.get(int(text), LoggedModelStatus.UNSPECIFIED)
+    """A logged-model status given by proto name, MLflow value or proto number."""
     try:
-        return LoggedModelStatus(text)
-    except ValueError:
+        return LoggedModelStatus.coerce(value)
+    except InvalidParameterValue:
         return LoggedModelStatus.UNSPECIFIED
 
 
@@ -359,7 +348,7 @@ def logged_model_to_json(model: LoggedModel) -> JsonDict:
         "creation_timestamp_ms": model.creation_timestamp,
         "last_updated_timestamp_ms": model.last_updated_timestamp,
         "artifact_uri": model.artifact_location,
-        "status": str(model.status),
+        "status": LoggedModelStatus.coerce(model.status).proto_name,
     }
     # MLflow's server always reports these two, empty when none was given.
     info["model_type"] = model.model_type or ""
@@ -389,7 +378,7 @@ def logged_model_from_json(data: Mapping[str, Any]) -> LoggedModel:
         last_updated_timestamp=decode_int(
             info.get("last_updated_timestamp_ms", 0), "last_updated_timestamp"
         ),
-        status=str(logged_model_status_from_json(info.get("status", 0))),
+        status=logged_model_status_from_json(info.get("status", 0)),
         model_type=_opt_str(info, "model_type"),
         source_run_id=_opt_str(info, "source_run_id") or None,
         status_message=_opt_str(info, "status_message"),

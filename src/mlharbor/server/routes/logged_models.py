@@ -25,7 +25,7 @@ _MODEL_ID = Field("model_id", required=True)
 _BASE = "mlflow/logged-models"
 SEARCH_DEFAULT_MAX_RESULTS = 50
 SEARCH_MAX_RESULTS_LIMIT = 50000
-_FINAL_STATUSES = {LoggedModelStatus.READY, LoggedModelStatus.UPLOAD_FAILED}
+_FINAL_STATUSES = {LoggedModelStatus.READY, LoggedModelStatus.FAILED}
 
 
 @routes.json(
@@ -61,9 +61,9 @@ def finalize_logged_model(ctx: ServerContext, p: Params) -> JsonDict:
     if status not in _FINAL_STATUSES:
         raise InvalidParameterValue(
             f"Invalid value {p['status']!r} for parameter 'status': a logged model is finalized "
-            f"as {LoggedModelStatus.READY.value} or {LoggedModelStatus.UPLOAD_FAILED.value}."
+            f"as {LoggedModelStatus.READY.proto_name} or {LoggedModelStatus.FAILED.proto_name}."
         )
-    model = ctx.store.finalize_logged_model(p["model_id"], str(status))
+    model = ctx.store.finalize_logged_model(p["model_id"], status)
     return {"model": logged_model_to_json(model)}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, or_, select
 
-from mlharbor.entities.enums import LifecycleStage
+from mlharbor.entities.enums import LifecycleStage, LoggedModelStatus
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.search.grammar import (
     LIST_COMPARATORS,
@@ -200,6 +200,21 @@ def _dataset_filter(datasets: Sequence[Mapping[str, Any]]) -> ColumnElement[bool
     return or_(*alternatives)
 
 
+def _stored_status(value: Value) -> Value:
+    """Status values as stored (proto names): ``'READY'`` and ``'LOGGED_MODEL_READY'`` both
+    match a ready model; patterns and unknown words are compared as written."""
+
+    def stored(text: Any) -> Any:
+        try:
+            return LoggedModelStatus.coerce(text).proto_name
+        except InvalidParameterValue:
+            return text
+
+    if isinstance(value, tuple):
+        return tuple(stored(v) for v in value)
+    return stored(value) if isinstance(value, str) else value
+
+
 def _metric_probe(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(logged_model_metrics.c.model_id == logged_models.c.model_id, *conditions)
 
@@ -209,7 +224,8 @@ def _condition(
 ) -> ColumnElement[bool]:
     kind, key = comparison.kind, comparison.key
     if kind is Kind.ATTRIBUTE:
-        return compare(logged_models.c[_COLUMNS[key]], comparison.comparator, comparison.value)
+        value = _stored_status(comparison.value) if key == "status" else comparison.value
+        return compare(logged_models.c[_COLUMNS[key]], comparison.comparator, value)
     if kind is Kind.METRIC:
         matched = compare(logged_model_metrics.c.value, comparison.comparator, comparison.value)
         # NaN is stored as 0 with is_nan set: only "!=" may match it.

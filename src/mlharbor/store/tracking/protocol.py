@@ -17,6 +17,7 @@ from mlharbor.entities import (
     LoggedModel,
     LoggedModelInput,
     LoggedModelOutput,
+    LoggedModelStatus,
     Metric,
     PagedList,
     Param,
@@ -166,7 +167,9 @@ class LoggedModelStore(Protocol):
 
     def delete_logged_model(self, model_id: str) -> None: ...
 
-    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel: ...
+    def finalize_logged_model(
+        self, model_id: str, status: LoggedModelStatus | str
+    ) -> LoggedModel: ...
 
     def set_logged_model_tags(self, model_id: str, tags: Sequence[tuple[str, str]]) -> None: ...
 

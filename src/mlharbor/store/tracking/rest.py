@@ -20,6 +20,7 @@ from mlharbor.entities import (
     LoggedModel,
     LoggedModelInput,
     LoggedModelOutput,
+    LoggedModelStatus,
     Metric,
     PagedList,
     Param,
@@ -353,8 +354,8 @@ class RestTrackingStore(RestStoreBase):
     def delete_logged_model(self, model_id: str) -> None:
         self._call(self._model_path(model_id), "DELETE", {"model_id": model_id})
 
-    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel:
-        body = {"model_id": model_id, "status": str(status)}
+    def finalize_logged_model(self, model_id: str, status: LoggedModelStatus | str) -> LoggedModel:
+        body = {"model_id": model_id, "status": LoggedModelStatus.coerce(status).proto_name}
         response = self._call(self._model_path(model_id), "PATCH", body)
         return logged_model_from_json(response["model"])
 

@@ -78,7 +78,7 @@ class LoggedModelsMixin(SqlStoreBase):
                     ),
                     creation_timestamp_ms=now,
                     last_updated_timestamp_ms=now,
-                    status=LoggedModelStatus.PENDING.value,
+                    status=LoggedModelStatus.PENDING.proto_name,
                     lifecycle_stage=LifecycleStage.ACTIVE.value,
                     model_type=model_type,
                     source_run_id=source_run_id,
@@ -115,11 +115,11 @@ class LoggedModelsMixin(SqlStoreBase):
                 )
             )
 
-    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel:
-        """Set the final status (``LOGGED_MODEL_READY`` or ``LOGGED_MODEL_UPLOAD_FAILED``)."""
+    def finalize_logged_model(self, model_id: str, status: LoggedModelStatus | str) -> LoggedModel:
+        """Set the final status (READY or FAILED; proto names are accepted too)."""
         try:
-            final = LoggedModelStatus(str(status))
-        except ValueError:
+            final = LoggedModelStatus.coerce(status)
+        except InvalidParameterValue:
             raise InvalidParameterValue(
                 f"Invalid value {status!r} for parameter 'status' supplied."
             ) from None
@@ -128,7 +128,7 @@ class LoggedModelsMixin(SqlStoreBase):
             connection.execute(
                 update(_MODELS)
                 .where(_MODELS.c.model_id == model_id)
-                .values(status=final.value, last_updated_timestamp_ms=now_ms())
+                .values(status=final.proto_name, last_updated_timestamp_ms=now_ms())
             )
             return self._load_models(connection, [model_id])[0]
 
@@ -261,7 +261,7 @@ class LoggedModelsMixin(SqlStoreBase):
                 artifact_location=row.artifact_location,
                 creation_timestamp=row.creation_timestamp_ms,
                 last_updated_timestamp=row.last_updated_timestamp_ms,
-                status=row.status,
+                status=LoggedModelStatus.coerce(row.status),
                 model_type=row.model_type,
                 source_run_id=row.source_run_id,
                 status_message=row.status_message,
