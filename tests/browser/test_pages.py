@@ -160,7 +160,7 @@ def test_run_page_overview_chart_and_tag_edit(
     page.get_by_label("Log scale").check()
     assert chart.evaluate(ECHARTS_OPTION)["yAxis"][0]["type"] == "log"
     raw_last = option["series"][0]["data"][-1][1]
-    page.get_by_label("Smoothing").fill("0.9")
+    page.get_by_label("Smoothing", exact=True).fill("0.9")
     smoothed = chart.evaluate(ECHARTS_OPTION)["series"][0]["data"]
     # The loss falls, so its moving average lags above the last raw value.
     assert smoothed[-1][1] > raw_last
@@ -215,7 +215,9 @@ def test_compare_two_runs(page: Any, ui_server: RunningServer, iris: IrisWorkflo
     parallel = page.locator("#parallel-chart")
     parallel.wait_for()
     option = parallel.evaluate(ECHARTS_OPTION)
-    assert [s["name"] for s in option["series"]] == ["logreg-C0.1", "logreg-C10.0"]
+    assert [d["name"] for d in option["series"][0]["data"]] == ["logreg-C0.1", "logreg-C10.0"]
+    # Coloured by a metric through a colour scale, not one colour per run.
+    assert option["visualMap"][0]["dimension"] >= 0
     axes = [axis["name"] for axis in option["parallelAxis"]]
     assert "param: C" in axes
     assert "metric: loss" in axes
