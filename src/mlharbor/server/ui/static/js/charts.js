@@ -150,20 +150,23 @@ export function barOptions(title, bars, opts = {}) {
 
 /**
  * Options for one metric over runs.
- * @param series [{name, color, points: [{step, timestamp, value}], band?: [[x, min, max]]}]
+ * @param series [{name, color, points: [{step, timestamp, value}]}] or, for aggregates already
+ *   in chart coordinates, [{name, color, xy: [[x, y]], band?: [[x, min, max]]}]
  * @param opts {x: "step" | "time" | "relative", smoothing: 0..0.99, smoothKind: "ema" | "mean", log: boolean}
  * Series of at most one point each become a bar chart: a lone value on a fractional axis
  * says nothing, a bar with its value does.
  */
 export function metricOptions(title, series, opts) {
-  if (series.length && series.every((s) => !s.band && s.points.length <= 1)) {
-    const bars = series.filter((s) => s.points.length === 1).map((s) => ({ name: s.name, color: s.color, value: s.points[0].value }));
+  const single = (s) => (s.xy ? s.xy.length <= 1 : s.points.length <= 1);
+  if (series.length && series.every(single)) {
+    const valueOf = (s) => (s.xy ? (s.xy.length ? s.xy[0][1] : undefined) : s.points.length ? s.points[0].value : undefined);
+    const bars = series.filter((s) => valueOf(s) !== undefined).map((s) => ({ name: s.name, color: s.color, value: valueOf(s) }));
     return barOptions(title, bars, opts);
   }
   const xName = { step: "step", time: "time", relative: "seconds since first point" }[opts.x];
   const lines = [];
   for (const s of series) {
-    const data = linePoints(s.points, opts);
+    const data = s.xy || linePoints(s.points, opts);
     lines.push({
       id: "line:" + s.name, name: s.name, type: "line", data, color: s.color,
       showSymbol: data.length < 40, symbolSize: data.length === 1 ? 8 : 4,

@@ -7,11 +7,13 @@ import { renderRuns } from "./pages/runs.js";
 import { renderRun } from "./pages/run.js";
 import { renderCompare } from "./pages/compare.js";
 import { renderModels, renderModel, renderModelVersion } from "./pages/models.js";
+import { renderLoggedModel } from "./pages/loggedmodel.js";
 
 const ROUTES = [
   [[], renderExperiments, "experiments"],
   [["experiments"], renderExperiments, "experiments"],
   [["experiments", ":id"], renderRuns, "experiments"],
+  [["experiments", ":id", "models", ":modelId"], renderLoggedModel, "experiments"],
   [["runs", ":id"], renderRun, "experiments"],
   [["compare"], renderCompare, "experiments"],
   [["models"], renderModels, "models"],

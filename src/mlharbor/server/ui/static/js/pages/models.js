@@ -183,7 +183,7 @@ export async function renderModelVersion(view, params, _query, isCurrent) {
       field("Stage", mv.current_stage),
       field("Source run", mv.run_id ? h("a", { href: hashUrl(["runs", mv.run_id]), id: "source-run" }, mv.run_id) : ""),
       field("Source", mv.source),
-      field("Logged model", mv.model_id || "")),
+      field("Logged model", h("span", { id: "logged-model-link" }, mv.model_id || ""))),
     h("h2", {}, "Stage"),
     h("div", { class: "toolbar" }, stageSelect, h("label", {}, archive, " Archive other versions in this stage"), h("button", { class: "primary", id: "transition", onclick: transition }, "Transition")),
     h("h2", {}, "Aliases"),
@@ -195,6 +195,7 @@ export async function renderModelVersion(view, params, _query, isCurrent) {
       (key, value) => api.post("model-versions/set-tag", { name, version, key, value }),
       (key) => api.send("DELETE", "model-versions/delete-tag", { name, version, key })),
     h("h2", {}, "Signature"), signature);
+  if (mv.model_id) linkLoggedModel(mv.model_id, isCurrent);
   try {
     const text = await api.fetchText(api.modelVersionArtifactUrl(name, version, "MLmodel"));
     if (!isCurrent()) return;
@@ -202,5 +203,17 @@ export async function renderModelVersion(view, params, _query, isCurrent) {
     mount(signature, h("div", {}, "Flavors: ", parsed.flavors.map((f) => h("span", { class: "pill" }, f))), signatureView(parsed.signature));
   } catch (err) {
     mount(signature, errorLine(err));
+  }
+}
+
+/** Turn the version's logged model id into a link to its page, which needs its experiment. */
+async function linkLoggedModel(modelId, isCurrent) {
+  try {
+    const { info } = (await api.get("logged-models/" + encodeURIComponent(modelId))).model;
+    const holder = document.getElementById("logged-model-link");
+    if (!isCurrent() || !holder) return;
+    mount(holder, h("a", { href: hashUrl(["experiments", info.experiment_id, "models", modelId]) }, `${info.name} (${modelId})`));
+  } catch {
+    // The id stays as text when the model is gone or not readable.
   }
 }
