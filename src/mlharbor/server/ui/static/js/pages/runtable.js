@@ -68,22 +68,25 @@ export function renderRunsTable(table, ctx) {
       expanded.has(id) ? expanded.delete(id) : expanded.add(id);
       renderRunsTable(table, ctx);
     } }, expanded.has(id) ? "▾" : "▸") : null;
-    const swatch = h("span", { class: "swatch run-swatch", title: "Colour of this run on charts" });
-    swatch.style.background = colors.get(id);
-    const eye = h("button", { class: "eye" + (hidden.has(id) ? " off" : ""), title: hidden.has(id) ? "Show on charts" : "Hide from charts",
-      "aria-label": (hidden.has(id) ? "Show " : "Hide ") + runName(run) + " on charts", onclick: (e) => {
+    // The colour swatch doubles as the run's show/hide toggle on charts.
+    const off = hidden.has(id);
+    const swatch = h("button", { class: "swatch run-swatch" + (off ? " off" : ""), "aria-pressed": off ? "false" : "true",
+      title: off ? "Hidden from charts; click to show" : "Shown on charts; click to hide",
+      "aria-label": (off ? "Show " : "Hide ") + runName(run) + " on charts", onclick: (e) => {
         e.stopPropagation();
-        hidden.has(id) ? hidden.delete(id) : hidden.add(id);
+        off ? hidden.delete(id) : hidden.add(id);
         ctx.onHiddenChange();
         renderRunsTable(table, ctx);
-      } }, hidden.has(id) ? "◌" : "●");
+      } });
+    swatch.style.borderColor = colors.get(id);
+    if (!off) swatch.style.background = colors.get(id);
     return h("tr", { dataset: { runId: id, depth: String(depth) }, tabindex: -1, hidden: !visible, "aria-level": depth + 1 },
       h("td", { class: "pin pin-0" }, h("input", { type: "checkbox", "aria-label": "Select run", checked: selected.has(id), onchange: (e) => {
         e.target.checked ? selected.add(id) : selected.delete(id);
         ctx.onSelectionChange();
       } })),
       h("td", { class: "pin pin-1 run-name" },
-        h("span", { class: "indent", style: `width:${depth * 16}px` }), toggle, eye, swatch,
+        h("span", { class: "indent", style: `width:${depth * 16}px` }), toggle, swatch,
         h("a", { href: hashUrl(["runs", id]) }, runName(run)),
         children ? h("span", { class: "muted" }, ` (${children})`) : null),
       columns.map((c) => h("td", { class: c.numeric ? "num" : "" }, c.cell(run))));
