@@ -246,6 +246,15 @@ def test_runs_table_headers_nesting_and_keyboard(
     parent.wait_for()
     groups = page.locator("#runs-table tr.column-groups th[data-group]").all_inner_texts()
     assert [g.upper() for g in groups] == ["ATTRIBUTES", "METRICS", "PARAMS"]
+    # Columns are reordered from the columns menu, and the order is kept.
+    page.click("#columns-button")
+    page.get_by_role("button", name="Move loss left").click()
+    page.click("#columns-button")
+    metric_headers = "#runs-table th[data-column^='m:']"
+    assert page.locator(metric_headers).all_inner_texts() == ["loss", "accuracy"]
+    page.reload()
+    parent.wait_for()
+    assert page.locator(metric_headers).all_inner_texts() == ["loss", "accuracy"]
     # The name column stays pinned while the table scrolls sideways.
     assert parent.locator("td.run-name").evaluate("td => getComputedStyle(td).position") == "sticky"
 

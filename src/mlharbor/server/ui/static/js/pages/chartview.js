@@ -106,7 +106,8 @@ export function chartView(ctx) {
       const done = (option) => { draw(chart, option); el.dataset.state = "drawn"; };
       const fail = (err) => { mount(status, errorLine(err)); el.dataset.state = "failed"; };
       if (config.kind === "metric") loadMetric(config.metric).then((histories) => {
-        panel.redraw = () => done(metricOptions(config.metric, metricSeries(histories), opts));
+        // The panel's head names the metric; the chart itself needs no title.
+        panel.redraw = () => done(metricOptions("", metricSeries(histories), opts));
         el.dataset.points = String([...histories.values()].reduce((n, pts) => n + pts.length, 0));
         panel.redraw();
       }).catch(fail);

@@ -162,7 +162,17 @@ export async function renderRuns(view, params, query, isCurrent) {
           state.columns = e.target.checked ? [...state.columns, id] : state.columns.filter((c) => c !== id);
           store("columns", experimentId, state.columns);
           render();
-        } }), " ", key);
+          renderColumnsPanel(state.runs);
+        } }), " ", key, chosen.has(id) ? h("button", { class: "move-column", title: "Move left in the table", "aria-label": `Move ${key} left`, onclick: (e) => {
+          e.preventDefault();
+          const at = state.columns.indexOf(id);
+          const before = state.columns.slice(0, at).map((c, i) => [c, i]).filter(([c]) => c[0] === kind).pop();
+          if (!before) return;
+          [state.columns[before[1]], state.columns[at]] = [state.columns[at], state.columns[before[1]]];
+          store("columns", experimentId, state.columns);
+          render();
+          renderColumnsPanel(state.runs);
+        } }, "↑") : null);
       }),
     ]);
     mount(columnsPanel, attributes, groups);
