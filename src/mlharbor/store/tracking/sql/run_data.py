@@ -20,6 +20,7 @@ from sqlalchemy.sql.dml import Insert
 
 from mlharbor.entities import Metric, PagedList, Param, RunTag
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
+from mlharbor.store.tracking.sampling import kept_ranks
 from mlharbor.store.tracking.sql import schema
 from mlharbor.store.tracking.sql.base import SqlStoreBase
 from mlharbor.store.tracking.sql.engine import reading, writing
@@ -299,6 +300,65 @@ class RunDataMixin(SqlStoreBase):
                 points = points[:max_results]
                 token = encode_offset(offset + max_results)
             return PagedList(_to_metrics(metric_key, points), token)
+
+    def sample_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_steps: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """The kept steps are chosen by rank in SQL, so a long history is never read whole."""
+        with _gc_paused():
+            with reading(self._engine) as connection:
+                self._run_row(connection, run_id)
+                rows = _sampled_rows(
+                    connection, run_id, metric_key, max_steps, start_step, end_step
+                )
+            return _to_metrics(metric_key, rows)
+
+
+def _sampled_rows(
+    connection: Connection,
+    run_id: str,
+    key: str,
+    max_steps: int,
+    start_step: int | None,
+    end_step: int | None,
+) -> list[tuple[Any, ...]]:
+    """``(value, is_nan, timestamp, step)`` at the kept steps: one count of distinct steps,
+    then one read of the rows whose dense step rank is kept."""
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    where = f"run_uuid = {marker} AND key = {marker}"
+    args: list[object] = [run_id, key]
+    if start_step is not None and end_step is not None:
+        where += f" AND step BETWEEN {marker} AND {marker}"
+        args += [start_step, end_step]
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"SELECT COUNT(DISTINCT step) FROM metrics WHERE {where}", args)
+        (count,) = cursor.fetchone() or (0,)
+        ranks = kept_ranks(int(count), max_steps)
+        if len(ranks) == count:
+            sql = (
+                f"SELECT value, is_nan, timestamp, step FROM metrics WHERE {where} "
+                "ORDER BY step, timestamp, value"
+            )
+        else:
+            # The ranks are integers computed here, so they are written into the statement:
+            # thousands of bound parameters would pass some drivers' limits.
+            kept = ",".join(str(r + 1) for r in ranks)
+            sql = (
+                "SELECT value, is_nan, timestamp, step FROM (SELECT value, is_nan, timestamp, "
+                f"step, DENSE_RANK() OVER (ORDER BY step) AS step_rank FROM metrics WHERE {where}) "
+                f"AS ranked WHERE step_rank IN ({kept}) ORDER BY step, timestamp, value"
+            )
+        cursor.execute(sql, args)
+        rows: list[tuple[Any, ...]] = list(cursor.fetchall())
+    finally:
+        cursor.close()
+    return rows
 
 
 def _history_rows(
