@@ -197,6 +197,15 @@ def test_chart_view_draws_every_run_and_keeps_panels(
     kinds = page.locator(".panel").evaluate_all("els => els.map(e => e.dataset.panel)")
     assert kinds == ["metric", "scatter"]
 
+    # Parallel coordinates over the shown runs, coloured by a metric's scale.
+    page.select_option("#add-panel", "parallel")
+    parallel = page.locator(".panel[data-panel='parallel'][data-state='drawn'] .chart")
+    parallel.wait_for()
+    option = parallel.evaluate(OPTION)
+    assert len(option["series"][0]["data"]) == RUNS
+    assert option["visualMap"][0]["text"][0] == "metric: accuracy"
+    screenshot(page, "chart-view-panels")
+
     # Smoothing and log scale apply to every panel.
     page.get_by_label("Log scale").check()
     option = loss.locator(".chart").evaluate(OPTION)
@@ -375,9 +384,17 @@ def test_run_overview_is_clean_and_description_is_markdown(
     screenshot(page, "run-overview-clean")
 
     page.get_by_role("button", name="Metric charts").click()
-    bars = page.locator("[data-metric='accuracy'][data-points='1']")
-    bars.wait_for()
-    assert bars.evaluate(OPTION)["series"][0]["type"] == "bar"
+    # One run's single value is written as a number, not drawn as a lone dot.
+    single = page.locator("[data-metric='accuracy'][data-points='1']")
+    single.wait_for()
+    option = single.evaluate(OPTION)
+    assert option["series"] == []
+    texts = [e["style"]["text"] for e in option["graphic"][0]["elements"]]
+    assert texts == ["0.81", "trial-01"]
+    page.get_by_label("X axis").select_option("relative")
+    loss = page.locator("[data-metric='loss']").evaluate(OPTION)
+    assert loss["xAxis"][0]["axisLabel"]["show"] is not False
+    screenshot(page, "run-charts-single-value")
 
 
 def test_dark_mode_follows_the_system(

@@ -122,10 +122,23 @@ export function linePoints(points, opts) {
   }).filter(([, y]) => Number.isFinite(y) && (!opts.log || y > 0));
 }
 
+/** One run's single value, written large in its colour. */
+function valueOptions(title, bar) {
+  return {
+    animation: false,
+    backgroundColor: "transparent",
+    title: { text: title, textStyle: { fontSize: 13 } },
+    graphic: [
+      { type: "text", left: "center", top: "40%", style: { text: formatNumber(Number(bar.value)), fontSize: 40, fontWeight: "bold", fill: bar.color || "#0b6bcb" } },
+      { type: "text", left: "center", top: "62%", style: { text: bar.name, fontSize: 13, fill: "#7b8794" } },
+    ],
+    series: [],
+  };
+}
+
 /** Bars of single values, one per run, with the value written on each. */
-export function barOptions(title, bars, opts = {}) {
-  const values = bars.map((b) => Number(b.value)).filter(Number.isFinite);
-  const positive = values.every((v) => v > 0);
+export function barOptions(title, bars) {
+  if (bars.length === 1) return valueOptions(title, bars[0]);
   return {
     animation: false,
     backgroundColor: "transparent",
@@ -134,12 +147,13 @@ export function barOptions(title, bars, opts = {}) {
       trigger: "item",
       formatter: (p) => h("div", {}, swatch(p.color), p.name, ": ", h("strong", {}, formatNumber(p.value))),
     },
-    grid: { left: 60, right: 20, top: 36, bottom: 56, containLabel: false },
+    grid: { left: 60, right: 20, top: 50, bottom: 56 },
     xAxis: {
       type: "category", data: bars.map((b) => b.name),
       axisLabel: { interval: 0, rotate: bars.length > 4 ? 30 : 0, width: 90, overflow: "truncate", show: bars.length <= 30 },
     },
-    yAxis: { type: opts.log && positive ? "log" : "value", scale: false },
+    // Bars measure from zero, so their axis stays linear whatever the log-scale setting.
+    yAxis: { type: "value", scale: false, axisLabel: { formatter: (v) => formatNumber(v) } },
     series: [{
       type: "bar", barMaxWidth: 48,
       data: bars.map((b) => ({ value: Number(b.value), name: b.name, itemStyle: { color: b.color } })),
@@ -161,7 +175,7 @@ export function metricOptions(title, series, opts) {
   if (series.length && series.every(single)) {
     const valueOf = (s) => (s.xy ? (s.xy.length ? s.xy[0][1] : undefined) : s.points.length ? s.points[0].value : undefined);
     const bars = series.filter((s) => valueOf(s) !== undefined).map((s) => ({ name: s.name, color: s.color, value: valueOf(s) }));
-    return barOptions(title, bars, opts);
+    return barOptions(title, bars);
   }
   const xName = { step: "step", time: "time", relative: "seconds since first point" }[opts.x];
   const lines = [];
@@ -191,9 +205,9 @@ export function metricOptions(title, series, opts) {
     toolbox: { right: 8, itemSize: 13, feature: { dataZoom: { yAxisIndex: "none", title: { zoom: "Drag to zoom", back: "Undo zoom" } }, restore: { title: "Reset zoom" } } },
     xAxis: {
       type: opts.x === "time" ? "time" : "value", name: xName, nameLocation: "middle", nameGap: 24, scale: true,
-      // Steps are whole numbers: no tick ever falls between two of them.
-      minInterval: opts.x === "step" ? 1 : undefined,
-      axisLabel: opts.x === "step" ? { formatter: (v) => (Number.isInteger(v) ? String(v) : "") } : undefined,
+      // Steps are whole numbers: no tick ever falls between two of them. (A key set to
+      // undefined would blank the axis labels, so the step-only keys are added only here.)
+      ...(opts.x === "step" ? { minInterval: 1, axisLabel: { formatter: (v) => (Number.isInteger(v) ? String(v) : "") } } : {}),
     },
     yAxis: { type: opts.log ? "log" : "value", scale: true, axisLabel: { formatter: (v) => formatNumber(v) } },
     dataZoom: [{ type: "inside", filterMode: "none" }],
@@ -236,7 +250,7 @@ export function parallelOptions(dimensions, runs, colorBy = -1, width = 1000) {
     const values = data.map((d) => d.value[colorBy]).filter((v) => Number.isFinite(v));
     option.visualMap = {
       type: "continuous", dimension: colorBy, min: Math.min(...values), max: Math.max(...values),
-      calculable: true, right: 10, top: "middle", itemHeight: 200, text: [dimensions[colorBy].name, ""],
+      calculable: true, right: 10, formatter: (v) => formatNumber(Number(Number(v).toPrecision(4))), top: "middle", itemHeight: 200, text: [dimensions[colorBy].name, ""],
       textStyle: { width: 100, overflow: "truncate", fontSize: 11 },
       inRange: { color: ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"] },
     };

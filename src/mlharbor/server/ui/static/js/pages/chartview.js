@@ -188,7 +188,11 @@ export function chartView(ctx) {
       .slice(0, 12)
       .map(([name, vals]) => ({ name, values: vals, numeric: vals.every((v) => v === undefined || (v !== "" && Number.isFinite(Number(v)))) }));
     const colorBy = dims.findIndex((d) => d.name.startsWith("metric: ") && d.numeric);
-    done(parallelOptions(dims, runs.map((r) => ({ name: runName(r), color: colors.get(r.info.run_id) })), colorBy, chartEl.clientWidth || 1000));
+    // Runs with none of the axes' values would only add flat lines at the bottom.
+    const keep = runs.map((_, i) => dims.some((d) => d.values[i] !== undefined));
+    const kept = dims.map((d) => ({ ...d, values: d.values.filter((_, i) => keep[i]) }));
+    const lines = runs.filter((_, i) => keep[i]).map((r) => ({ name: runName(r), color: colors.get(r.info.run_id) }));
+    done(parallelOptions(kept, lines, colorBy, chartEl.clientWidth || 1000));
   };
 
   mount(root, h("div", { class: "toolbar" }, controls, addSelect, reset), grid);
