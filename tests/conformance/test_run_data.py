@@ -328,6 +328,10 @@ def test_sampled_history_keeps_first_last_and_every_point_at_kept_steps(
     assert len([m for m in sampled if m.step == 45]) == 2
     window = tracking_store.sample_metric_history(run_id, "loss", 5, 10, 20)
     assert sorted({m.step for m in window}) == [10, 12, 15, 18, 20]
+    # Steps with gaps are picked by their rank among the logged steps too.
+    tracking_store.log_batch(run_id, metrics=[Metric("gappy", i, 1000, i * 10) for i in range(100)])
+    gappy = tracking_store.sample_metric_history(run_id, "gappy", 12)
+    assert [m.step for m in gappy] == list(range(0, 1000, 90))
     everything = tracking_store.sample_metric_history(run_id, "loss", 1000)
     assert len(everything) == 101
     assert tracking_store.sample_metric_history(run_id, "missing", 10) == []

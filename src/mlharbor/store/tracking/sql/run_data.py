@@ -309,7 +309,7 @@ class RunDataMixin(SqlStoreBase):
         start_step: int | None = None,
         end_step: int | None = None,
     ) -> list[Metric]:
-        """The kept steps are chosen by rank in SQL, so a long history is never read whole."""
+        """Only the points at the kept steps are read, so a long history is never read whole."""
         with _gc_paused():
             with reading(self._engine) as connection:
                 self._run_row(connection, run_id)
@@ -327,8 +327,12 @@ def _sampled_rows(
     start_step: int | None,
     end_step: int | None,
 ) -> list[tuple[Any, ...]]:
-    """``(value, is_nan, timestamp, step)`` at the kept steps: one count of distinct steps,
-    then one read of the rows whose dense step rank is kept."""
+    """``(value, is_nan, timestamp, step)`` at the kept steps, read by index lookups.
+
+    The kept steps come from the distinct steps' count and bounds when the steps are
+    consecutive (the usual 0..n-1), else from the list of distinct steps; only the points
+    at those steps are then read.
+    """
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     where = f"run_uuid = {marker} AND key = {marker}"
     args: list[object] = [run_id, key]
@@ -337,24 +341,25 @@ def _sampled_rows(
         args += [start_step, end_step]
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(f"SELECT COUNT(DISTINCT step) FROM metrics WHERE {where}", args)
-        (count,) = cursor.fetchone() or (0,)
-        ranks = kept_ranks(int(count), max_steps)
-        if len(ranks) == count:
-            sql = (
-                f"SELECT value, is_nan, timestamp, step FROM metrics WHERE {where} "
-                "ORDER BY step, timestamp, value"
-            )
-        else:
-            # The ranks are integers computed here, so they are written into the statement:
-            # thousands of bound parameters would pass some drivers' limits.
-            kept = ",".join(str(r + 1) for r in ranks)
-            sql = (
-                "SELECT value, is_nan, timestamp, step FROM (SELECT value, is_nan, timestamp, "
-                f"step, DENSE_RANK() OVER (ORDER BY step) AS step_rank FROM metrics WHERE {where}) "
-                f"AS ranked WHERE step_rank IN ({kept}) ORDER BY step, timestamp, value"
-            )
-        cursor.execute(sql, args)
+        cursor.execute(
+            f"SELECT COUNT(DISTINCT step), MIN(step), MAX(step) FROM metrics WHERE {where}", args
+        )
+        count, low, high = cursor.fetchone() or (0, 0, 0)
+        sql = f"SELECT value, is_nan, timestamp, step FROM metrics WHERE {where}"
+        if count > max_steps:
+            ranks = kept_ranks(count, max_steps)
+            if high - low + 1 == count:
+                kept = [low + r for r in ranks]
+            else:
+                cursor.execute(
+                    f"SELECT DISTINCT step FROM metrics WHERE {where} ORDER BY step", args
+                )
+                steps = [row[0] for row in cursor.fetchall()]
+                kept = [steps[r] for r in ranks]
+            # The steps are integers read from the database, so they are written into the
+            # statement: thousands of bound parameters would pass some drivers' limits.
+            sql += f" AND step IN ({','.join(str(int(step)) for step in kept)})"
+        cursor.execute(sql + " ORDER BY step, timestamp, value", args)
         rows: list[tuple[Any, ...]] = list(cursor.fetchall())
     finally:
         cursor.close()
