@@ -9,7 +9,7 @@ import { runName } from "../format.js";
 import { createChart, disposeChart, draw, metricOptions, linePoints, parallelOptions, scatterOptions, chartControls, loadChartLibrary } from "../charts.js";
 import { groupRuns, aggregateLines } from "../groups.js";
 
-const POINTS_BUDGET = 50_000; // points fetched per panel, shared by its runs
+const POINTS_BUDGET = 20_000; // points fetched per panel, shared by its runs (about 3 px apart at 100 runs)
 const MAX_POINTS_PER_RUN = 1000;
 const MIN_POINTS_PER_RUN = 200;
 
