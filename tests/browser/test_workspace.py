@@ -397,6 +397,33 @@ def test_run_overview_is_clean_and_description_is_markdown(
     screenshot(page, "run-charts-single-value")
 
 
+def test_experiment_and_model_descriptions_are_edited_with_a_preview(
+    page: Any, ui_server: RunningServer, workspace: Workspace
+) -> None:
+    page.goto(f"{ui_server.url}/#/experiments/{workspace.experiment_id}")
+    card = page.locator("#experiment-description")
+    card.get_by_role("button", name="Edit").click()
+    page.get_by_label("Description (Markdown)").fill("Sweep over **lr**")
+    expect(page.locator(".description-preview strong")).to_have_text("lr")
+    card.get_by_role("button", name="Save").click()
+    expect(card.locator(".markdown strong")).to_have_text("lr")
+    experiment = _call(
+        ui_server, "GET", "experiments/get", {"experiment_id": workspace.experiment_id}
+    )["experiment"]
+    assert {"key": "mlflow.note.content", "value": "Sweep over **lr**"} in experiment["tags"]
+
+    _call(ui_server, "POST", "registered-models/create", {"name": "described"})
+    page.goto(f"{ui_server.url}/#/models/described")
+    card = page.locator("#model-description")
+    card.get_by_role("button", name="Edit").click()
+    page.get_by_label("Description (Markdown)").fill("| a | b |\n|---|---|\n| 1 | 2 |")
+    expect(page.locator(".description-preview td")).to_have_count(2)
+    card.get_by_role("button", name="Save").click()
+    expect(card.locator(".markdown td")).to_have_count(2)
+    model = _call(ui_server, "GET", "registered-models/get", {"name": "described"})
+    assert model["registered_model"]["description"] == "| a | b |\n|---|---|\n| 1 | 2 |"
+
+
 def test_dark_mode_follows_the_system(
     page: Any, ui_server: RunningServer, workspace: Workspace
 ) -> None:

@@ -8,6 +8,7 @@ import { formatTime, formatDuration, formatNumber } from "../format.js";
 import { runColors } from "../palette.js";
 import { renderRunsTable } from "./runtable.js";
 import { chartView } from "./chartview.js";
+import { descriptionEditor } from "../description.js";
 
 const PAGE_SIZE = 100;
 const CHART_RUN_CHOICES = [10, 20, 50, 100];
@@ -114,6 +115,9 @@ export async function renderRuns(view, params, query, isCurrent) {
     h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Experiments"), " / "),
     h("h1", {}, experiment.name),
     h("div", { class: "muted" }, `ID ${experiment.experiment_id} · artifacts: ${experiment.artifact_location || ""}`),
+    descriptionEditor(((experiment.tags || []).find((t) => t.key === "mlflow.note.content") || {}).value || "",
+      (text) => api.post("experiments/set-experiment-tag", { experiment_id: experimentId, key: "mlflow.note.content", value: text }),
+      "experiment-description"),
     h("div", { class: "toolbar" }, searchBox, h("button", { onclick: () => navigate({ filter: searchBox.value.trim() }) }, "Search"),
       filter ? h("button", { onclick: () => navigate({ filter: "" }) }, "Clear") : null, datasetSelect),
     searchError,
