@@ -244,6 +244,12 @@ def test_group_by_param_draws_mean_and_range(
     bands = [s for s in series if s["id"].startswith("band:")]
     assert sorted(s["name"] for s in means) == sorted(f"lr={lr} (4)" for lr in LEARNING_RATES)
     assert len(bands) == 6  # a lower edge and a stacked range for each group
+    # The band spans min to max, or one standard deviation around the mean when chosen.
+    spread = {s["id"]: s["data"][0][1] for s in bands if s["id"].startswith("band:hi:")}
+    page.select_option("#band-kind", "std")
+    series = loss.locator(".chart").evaluate(OPTION)["series"]
+    narrower = {s["id"]: s["data"][0][1] for s in series if s["id"].startswith("band:hi:")}
+    assert all(narrower[key] < spread[key] for key in spread)
     screenshot(page, "chart-view-grouped")
 
 

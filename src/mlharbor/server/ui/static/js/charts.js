@@ -25,7 +25,11 @@ export function loadChartLibrary() {
   }
   return library;
 }
-window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+// Charts of pages left behind are disposed here rather than resized.
+window.addEventListener("resize", () => charts.forEach((c) => {
+  if (c.getDom().isConnected) c.resize();
+  else disposeChart(c);
+}));
 
 const dark = () => window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
 

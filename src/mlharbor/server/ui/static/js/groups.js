@@ -1,5 +1,6 @@
 // Grouping runs by a param or tag value, and the aggregates drawn for a group: the mean of
-// the group's runs with their min-max range as a band, and per-column means in the table.
+// the group's runs with their min-max range or standard deviation as a band, and per-column
+// means in the table.
 
 /** The value `run` has for `groupBy` ("p:<param>" or "t:<tag>"), or "(none)". */
 export function groupValue(run, groupBy) {
@@ -31,7 +32,8 @@ function valueAt(xy, x, cursor) {
 }
 
 /**
- * Mean line and min-max band of several runs' [[x, y]] lines. Runs are interpolated at the
+ * Mean line, min-max band and mean ± one standard deviation band of several runs' [[x, y]]
+ * lines. Runs are interpolated at the
  * union of their x values (the server samples the same steps of equally long runs, so these
  * mostly coincide); a run counts only within its own x range.
  */
@@ -41,8 +43,10 @@ export function aggregateLines(lines) {
   const cursors = nonEmpty.map(() => ({ i: 0 }));
   const mean = [];
   const band = [];
+  const std = [];
   for (const x of xs) {
     let sum = 0;
+    let squares = 0;
     let n = 0;
     let lo = Infinity;
     let hi = -Infinity;
@@ -50,15 +54,19 @@ export function aggregateLines(lines) {
       const y = valueAt(xy, x, cursors[k]);
       if (y === undefined || !Number.isFinite(y)) return;
       sum += y;
+      squares += y * y;
       n += 1;
       lo = Math.min(lo, y);
       hi = Math.max(hi, y);
     });
     if (!n) continue;
-    mean.push([x, sum / n]);
+    const m = sum / n;
+    const sd = Math.sqrt(Math.max(0, squares / n - m * m));
+    mean.push([x, m]);
     band.push([x, lo, hi]);
+    std.push([x, m - sd, m + sd]);
   }
-  return { mean, band };
+  return { mean, band, std };
 }
 
 /** Mean of the finite numbers among `values`, or undefined. */

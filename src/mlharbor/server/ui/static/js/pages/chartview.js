@@ -65,7 +65,10 @@ export function chartView(ctx) {
       h("option", { value: "scatter" }, "Scatter plot"), h("option", { value: "parallel" }, "Parallel coordinates"));
   };
   const reset = h("button", { onclick: () => { localStorage.removeItem(storageKey(experimentId)); layout.panels = keys.map((metric) => ({ kind: "metric", metric })); build(); } }, "Reset panels");
-  const controls = chartControls(opts, () => { save(); panels.forEach((p) => p.redraw()); });
+  const redrawAll = () => { save(); panels.forEach((p) => p.redraw()); };
+  const controls = chartControls(opts, redrawAll);
+  const bandSelect = groupBy ? h("select", { id: "band-kind", "aria-label": "Group band", onchange: (e) => { opts.band = e.target.value; redrawAll(); } },
+    [["range", "Band: min to max"], ["std", "Band: mean ± std"]].map(([v, l]) => h("option", { value: v, selected: v === (opts.band || "range") }, l))) : null;
 
   const build = () => {
     panels.forEach((p) => { observer.unobserve(p.el); disposeChart(p.chart); });
@@ -137,9 +140,10 @@ export function chartView(ctx) {
     if (!groupBy) return withData.map((r) => ({ name: runName(r), color: colors.get(r.info.run_id), points: histories.get(r.info.run_id) }));
     return groupRuns(withData, groupBy).map((g) => {
       const lines = g.runs.map((r) => linePoints(histories.get(r.info.run_id), opts));
-      const { mean, band } = aggregateLines(lines);
+      const { mean, band, std } = aggregateLines(lines);
       const name = `${groupBy.slice(2)}=${g.key} (${g.runs.length})`;
-      return { name, color: colors.get(g.runs[0].info.run_id), xy: mean, band: g.runs.length > 1 && mean.length > 1 ? band : undefined };
+      const shown = opts.band === "std" ? std : band;
+      return { name, color: colors.get(g.runs[0].info.run_id), xy: mean, band: g.runs.length > 1 && mean.length > 1 ? shown : undefined };
     });
   };
 
@@ -195,7 +199,7 @@ export function chartView(ctx) {
     done(parallelOptions(kept, lines, colorBy, chartEl.clientWidth || 1000));
   };
 
-  mount(root, h("div", { class: "toolbar" }, controls, addSelect, reset), grid);
+  mount(root, h("div", { class: "toolbar" }, controls, bandSelect, addSelect, reset), grid);
   loadChartLibrary().then(build).catch((err) => root.appendChild(errorLine(err)));
   return root;
 }
