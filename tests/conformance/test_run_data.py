@@ -332,6 +332,10 @@ def test_sampled_history_keeps_first_last_and_every_point_at_kept_steps(
     tracking_store.log_batch(run_id, metrics=[Metric("gappy", i, 1000, i * 10) for i in range(100)])
     gappy = tracking_store.sample_metric_history(run_id, "gappy", 12)
     assert [m.step for m in gappy] == list(range(0, 1000, 90))
+    # Irregular steps are picked by their rank among the logged steps.
+    irregular = [0, 1, 2, 3, 97, 98, 99]
+    tracking_store.log_batch(run_id, metrics=[Metric("odd", 1.0, 1000, s) for s in irregular])
+    assert [m.step for m in tracking_store.sample_metric_history(run_id, "odd", 3)] == [0, 3, 99]
     everything = tracking_store.sample_metric_history(run_id, "loss", 1000)
     assert len(everything) == 101
     assert tracking_store.sample_metric_history(run_id, "missing", 10) == []

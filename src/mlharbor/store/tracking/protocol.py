@@ -144,8 +144,10 @@ class RunDataStore(Protocol):
         end_step: int | None = None,
     ) -> list[Metric]:
         """Every point of one metric at no more than ``max_steps`` of its distinct steps
-        (those between ``start_step`` and ``end_step`` when given), picked by
-        :func:`~mlharbor.store.tracking.sampling.kept_ranks`; ordered like the history."""
+        (those between ``start_step`` and ``end_step`` when given), spread evenly with the
+        first and last kept (:func:`~mlharbor.store.tracking.sampling.kept_ranks` over the
+        distinct steps, or over the step values when those evenly spaced were all logged);
+        ordered like the history."""
         ...
 
     def log_inputs(

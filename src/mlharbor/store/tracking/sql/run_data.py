@@ -329,9 +329,10 @@ def _sampled_rows(
 ) -> list[tuple[Any, ...]]:
     """``(value, is_nan, timestamp, step)`` at the kept steps, read by index lookups.
 
-    The kept steps come from the distinct steps' count and bounds when the steps are
-    consecutive (the usual 0..n-1), else from the list of distinct steps; only the points
-    at those steps are then read.
+    The first and last steps are two index seeks. Evenly spaced step values between them are
+    kept when every one of them was logged (consecutive steps, or a regular stride: the usual
+    histories), which reads no other point; otherwise the distinct steps are listed and picked
+    by rank.
     """
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     where = f"run_uuid = {marker} AND key = {marker}"
@@ -339,35 +340,39 @@ def _sampled_rows(
     if start_step is not None and end_step is not None:
         where += f" AND step BETWEEN {marker} AND {marker}"
         args += [start_step, end_step]
+    select = f"SELECT value, is_nan, timestamp, step FROM metrics WHERE {where}"
+    order = " ORDER BY step, timestamp, value"
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def read(sql: str, steps: list[int] | None = None) -> list[tuple[Any, ...]]:
+        if steps is not None:
+            # Integers from the database, written into the statement: thousands of bound
+            # parameters would pass some drivers' limits.
+            sql += f" AND step IN ({','.join(str(int(step)) for step in steps)})"
+        cursor.execute(sql + order, args)
+        return list(cursor.fetchall())
+
     try:
-        # Counting a DISTINCT subquery walks the index in step order; COUNT(DISTINCT step)
-        # sorts the steps again (a third slower on SQLite).
+        # Separate MIN and MAX subqueries: each is one index seek, together they would scan.
         cursor.execute(
-            "SELECT COUNT(*), MIN(step), MAX(step) FROM "
-            f"(SELECT DISTINCT step FROM metrics WHERE {where}) AS steps",
-            args,
+            f"SELECT (SELECT MIN(step) FROM metrics WHERE {where}), "
+            f"(SELECT MAX(step) FROM metrics WHERE {where})",
+            args + args,
         )
-        count, low, high = cursor.fetchone() or (0, 0, 0)
-        sql = f"SELECT value, is_nan, timestamp, step FROM metrics WHERE {where}"
-        if count > max_steps:
-            ranks = kept_ranks(count, max_steps)
-            if high - low + 1 == count:
-                kept = [low + r for r in ranks]
-            else:
-                cursor.execute(
-                    f"SELECT DISTINCT step FROM metrics WHERE {where} ORDER BY step", args
-                )
-                steps = [row[0] for row in cursor.fetchall()]
-                kept = [steps[r] for r in ranks]
-            # The steps are integers read from the database, so they are written into the
-            # statement: thousands of bound parameters would pass some drivers' limits.
-            sql += f" AND step IN ({','.join(str(int(step)) for step in kept)})"
-        cursor.execute(sql + " ORDER BY step, timestamp, value", args)
-        rows: list[tuple[Any, ...]] = list(cursor.fetchall())
+        low, high = cursor.fetchone() or (None, None)
+        if low is None or high - low < max_steps:
+            return read(select)
+        spaced = [low + r for r in kept_ranks(high - low + 1, max_steps)]
+        rows = read(select, spaced)
+        if len({row[3] for row in rows}) == len(spaced):
+            return rows
+        cursor.execute(f"SELECT DISTINCT step FROM metrics WHERE {where} ORDER BY step", args)
+        steps = [row[0] for row in cursor.fetchall()]
+        if len(steps) <= max_steps:
+            return read(select)
+        return read(select, [steps[r] for r in kept_ranks(len(steps), max_steps)])
     finally:
         cursor.close()
-    return rows
 
 
 def _history_rows(
