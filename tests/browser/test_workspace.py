@@ -278,6 +278,13 @@ def test_runs_table_headers_nesting_and_keyboard(
     parent.get_by_role("button", name="Expand child runs").click()
     expect(child).to_be_visible()
     assert child.get_attribute("data-depth") == "1"
+    # Left folds the focused parent, Right unfolds it.
+    parent.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(child).to_be_hidden()
+    page.keyboard.press("ArrowRight")
+    expect(child).to_be_visible()
+    assert page.evaluate("() => document.activeElement.dataset.runId") == workspace.run_ids[0]
 
     # Keyboard: focus the first row, move down, select with Space, fold with Left.
     rows = page.locator("#runs-table tbody tr[data-run-id]:not([hidden])")

@@ -156,9 +156,8 @@ function keyboard(event, table, ctx) {
     case "ArrowLeft": {
       const wantOpen = event.key === "ArrowRight";
       if (expander && (expander.getAttribute("aria-expanded") === "true") !== wantOpen) {
-        const key = row.dataset.runId || "group:" + row.dataset.group;
-        expander.click();
-        focus(table.querySelector(row.dataset.runId ? `tr[data-run-id="${CSS.escape(key)}"]` : `tr[data-group="${CSS.escape(row.dataset.group)}"]`));
+        expander.click(); // re-renders the table: focus the same row's new element
+        focus(table.querySelector(row.dataset.runId ? `tr[data-run-id="${CSS.escape(row.dataset.runId)}"]` : `tr[data-group="${CSS.escape(row.dataset.group)}"]`));
       }
       break;
     }
