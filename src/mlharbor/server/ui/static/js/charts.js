@@ -206,7 +206,10 @@ export function metricOptions(title, series, opts) {
     tooltip: { trigger: "axis", axisPointer: { type: "line" }, formatter: lineTooltip(opts), confine: true },
     legend: { type: "scroll", bottom: 0, data: series.map((s) => s.name) },
     grid: { left: 60, right: 24, top: 36, bottom: 60 },
-    toolbox: { right: 8, itemSize: 13, feature: { dataZoom: { yAxisIndex: "none", title: { zoom: "Drag to zoom", back: "Undo zoom" } }, restore: { title: "Reset zoom" } } },
+    toolbox: { right: 8, itemSize: 13, feature: {
+      dataZoom: { yAxisIndex: "none", title: { zoom: "Drag to zoom", back: "Undo zoom" } }, restore: { title: "Reset zoom" },
+      saveAsImage: { title: "Save as PNG", name: title || "chart" },
+    } },
     xAxis: {
       type: opts.x === "time" ? "time" : "value", name: xName, nameLocation: "middle", nameGap: 24, scale: true,
       // Steps are whole numbers: no tick ever falls between two of them. (A key set to
