@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mlharbor.entities import Metric
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.server.context import ServerContext
 from mlharbor.server.params import Field, Kind, Params
@@ -35,19 +34,6 @@ def get_metric_history(ctx: ServerContext, p: Params) -> JsonDict:
     return page_reply("metrics", page, metric_to_json)
 
 
-def _sample(points: list[Metric], limit: int) -> list[Metric]:
-    """At most ``limit`` points spread evenly over the steps, always keeping the first and last
-    step, so a chart keeps its shape."""
-    steps = sorted({m.step for m in points})
-    if len(steps) <= limit:
-        return points
-    if limit == 1:
-        keep = {steps[-1]}
-    else:
-        keep = {steps[round(i * (len(steps) - 1) / (limit - 1))] for i in range(limit)}
-    return [m for m in points if m.step in keep]
-
-
 @routes.json(
     "GET",
     "mlflow/metrics/get-history-bulk-interval",
@@ -75,12 +61,7 @@ def get_history_bulk_interval(ctx: ServerContext, p: Params) -> JsonDict:
     assert limit is not None
     metrics: list[JsonDict] = []
     for run_id in run_ids:
-        points = [
-            m
-            for m in ctx.store.get_metric_history(run_id, p["metric_key"])
-            if start is None or start <= m.step <= end
-        ]
-        for metric in _sample(points, limit):
+        for metric in ctx.store.sample_metric_history(run_id, p["metric_key"], limit, start, end):
             encoded = metric_to_json(metric)
             encoded["run_id"] = run_id
             metrics.append(encoded)

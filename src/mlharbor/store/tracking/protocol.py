@@ -136,6 +136,21 @@ class RunDataStore(Protocol):
         """Every point of one metric, ordered by step, timestamp, value."""
         ...
 
+    def sample_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_steps: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """Every point of one metric at no more than ``max_steps`` of its distinct steps
+        (those between ``start_step`` and ``end_step`` when given), spread evenly with the
+        first and last kept (:func:`~mlharbor.store.tracking.sampling.kept_ranks` over the
+        distinct steps, or over the step values when those evenly spaced were all logged);
+        ordered like the history."""
+        ...
+
     def log_inputs(
         self,
         run_id: str,

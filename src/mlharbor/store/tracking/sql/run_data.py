@@ -20,6 +20,7 @@ from sqlalchemy.sql.dml import Insert
 
 from mlharbor.entities import Metric, PagedList, Param, RunTag
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
+from mlharbor.store.tracking.sampling import kept_ranks
 from mlharbor.store.tracking.sql import schema
 from mlharbor.store.tracking.sql.base import SqlStoreBase
 from mlharbor.store.tracking.sql.engine import reading, writing
@@ -299,6 +300,79 @@ class RunDataMixin(SqlStoreBase):
                 points = points[:max_results]
                 token = encode_offset(offset + max_results)
             return PagedList(_to_metrics(metric_key, points), token)
+
+    def sample_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_steps: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """Only the points at the kept steps are read, so a long history is never read whole."""
+        with _gc_paused():
+            with reading(self._engine) as connection:
+                self._run_row(connection, run_id)
+                rows = _sampled_rows(
+                    connection, run_id, metric_key, max_steps, start_step, end_step
+                )
+            return _to_metrics(metric_key, rows)
+
+
+def _sampled_rows(
+    connection: Connection,
+    run_id: str,
+    key: str,
+    max_steps: int,
+    start_step: int | None,
+    end_step: int | None,
+) -> list[tuple[Any, ...]]:
+    """``(value, is_nan, timestamp, step)`` at the kept steps, read by index lookups.
+
+    The first and last steps are two index seeks. Evenly spaced step values between them are
+    kept when every one of them was logged (consecutive steps, or a regular stride: the usual
+    histories), which reads no other point; otherwise the distinct steps are listed and picked
+    by rank.
+    """
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    where = f"run_uuid = {marker} AND key = {marker}"
+    args: list[object] = [run_id, key]
+    if start_step is not None and end_step is not None:
+        where += f" AND step BETWEEN {marker} AND {marker}"
+        args += [start_step, end_step]
+    select = f"SELECT value, is_nan, timestamp, step FROM metrics WHERE {where}"
+    order = " ORDER BY step, timestamp, value"
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def read(sql: str, steps: list[int] | None = None) -> list[tuple[Any, ...]]:
+        if steps is not None:
+            # Integers from the database, written into the statement: thousands of bound
+            # parameters would pass some drivers' limits.
+            sql += f" AND step IN ({','.join(str(int(step)) for step in steps)})"
+        cursor.execute(sql + order, args)
+        return list(cursor.fetchall())
+
+    try:
+        # Separate MIN and MAX subqueries: each is one index seek, together they would scan.
+        cursor.execute(
+            f"SELECT (SELECT MIN(step) FROM metrics WHERE {where}), "
+            f"(SELECT MAX(step) FROM metrics WHERE {where})",
+            args + args,
+        )
+        low, high = cursor.fetchone() or (None, None)
+        if low is None or high - low < max_steps:
+            return read(select)
+        spaced = [low + r for r in kept_ranks(high - low + 1, max_steps)]
+        rows = read(select, spaced)
+        if len({row[3] for row in rows}) == len(spaced):
+            return rows
+        cursor.execute(f"SELECT DISTINCT step FROM metrics WHERE {where} ORDER BY step", args)
+        steps = [row[0] for row in cursor.fetchall()]
+        if len(steps) <= max_steps:
+            return read(select)
+        return read(select, [steps[r] for r in kept_ranks(len(steps), max_steps)])
+    finally:
+        cursor.close()
 
 
 def _history_rows(

@@ -8,11 +8,13 @@ import { renderRun } from "./pages/run.js";
 import { renderCompare } from "./pages/compare.js";
 import { renderModels, renderModel, renderModelVersion } from "./pages/models.js";
 import { renderSweep } from "./pages/sweep.js";
+import { renderLoggedModel } from "./pages/loggedmodel.js";
 
 const ROUTES = [
   [[], renderExperiments, "experiments"],
   [["experiments"], renderExperiments, "experiments"],
   [["experiments", ":id"], renderRuns, "experiments"],
+  [["experiments", ":id", "models", ":modelId"], renderLoggedModel, "experiments"],
   [["runs", ":id"], renderRun, "experiments"],
   [["compare"], renderCompare, "experiments"],
   [["models"], renderModels, "models"],

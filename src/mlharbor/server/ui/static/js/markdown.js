@@ -1,5 +1,5 @@
 // A small Markdown renderer that builds DOM nodes directly: headings, paragraphs, lists,
-// fenced code, block quotes, emphasis, inline code and links. Raw HTML in the source stays
+// fenced code, block quotes, tables, emphasis, inline code and links. Raw HTML in the source stays
 // text, and links are kept only for http(s), mailto and relative targets.
 
 import { h } from "./dom.js";
@@ -26,6 +26,11 @@ function inline(text) {
   }
   return out;
 }
+
+// A GitHub-style table: a row of cells between pipes, then a rule such as |---|:--:|.
+const TABLE_RULE = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
+const isTableRow = (line) => /^\s*\|.*\|\s*$/.test(line);
+const cells = (line) => line.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
 
 /** Render Markdown `source` into a <div class="markdown">. */
 export function renderMarkdown(source) {
@@ -55,6 +60,15 @@ export function renderMarkdown(source) {
       root.appendChild(list);
       continue;
     }
+    if (isTableRow(line) && i + 1 < lines.length && TABLE_RULE.test(lines[i + 1])) {
+      const header = cells(line);
+      const body = [];
+      for (i += 2; i < lines.length && isTableRow(lines[i]); i++) body.push(cells(lines[i]));
+      root.appendChild(h("table", {},
+        h("thead", {}, h("tr", {}, header.map((c) => h("th", {}, inline(c))))),
+        h("tbody", {}, body.map((row) => h("tr", {}, header.map((_, j) => h("td", {}, inline(row[j] || ""))))))));
+      continue;
+    }
     if (/^>\s?/.test(line)) {
       const quote = [];
       for (; i < lines.length && /^>\s?/.test(lines[i]); i++) quote.push(lines[i].replace(/^>\s?/, ""));
@@ -63,7 +77,7 @@ export function renderMarkdown(source) {
     }
     if (!line.trim()) { i++; continue; }
     const para = [];
-    for (; i < lines.length && lines[i].trim() && !/^(```|#{1,6}\s|>|\s*([-*+]|\d+[.)])\s)/.test(lines[i]); i++) para.push(lines[i]);
+    for (; i < lines.length && lines[i].trim() && (!para.length || (!/^(```|#{1,6}\s|>|\s*([-*+]|\d+[.)])\s)/.test(lines[i]) && !isTableRow(lines[i]))); i++) para.push(lines[i]);
     root.appendChild(h("p", {}, inline(para.join(" "))));
   }
   return root;

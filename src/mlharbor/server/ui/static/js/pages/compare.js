@@ -4,7 +4,8 @@
 import { h, mount, hashUrl } from "../dom.js";
 import * as api from "../api.js";
 import { formatNumber, runName } from "../format.js";
-import { createChart, lineOptions, parallelOptions, scatterOptions, chartControls, loadChartLibrary } from "../charts.js";
+import { createChart, draw, metricOptions, parallelOptions, scatterOptions, chartControls, loadChartLibrary } from "../charts.js";
+import { runColors } from "../palette.js";
 
 export async function renderCompare(view, _params, query, isCurrent) {
   const ids = (query.get("runs") || "").split(",").filter(Boolean).slice(0, 100);
@@ -13,6 +14,10 @@ export async function renderCompare(view, _params, query, isCurrent) {
   if (!isCurrent()) return;
   const names = runs.map(runName);
   const experimentId = query.get("experiment") || (runs[0] && runs[0].info.experiment_id);
+  const experiment = experimentId ? (await api.get("experiments/get", { experiment_id: experimentId })).experiment : null;
+  if (!isCurrent()) return;
+  const colorMap = runColors(experimentId, runs.map((r) => r.info.run_id));
+  const entries = runs.map((r, i) => ({ name: names[i], color: colorMap.get(r.info.run_id) }));
   const params = valuesBy(runs, "params");
   const metrics = valuesBy(runs, "metrics");
 
@@ -21,7 +26,7 @@ export async function renderCompare(view, _params, query, isCurrent) {
   const scatter = h("div");
   mount(view,
     h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Experiments"), " / ",
-      experimentId ? h("a", { href: hashUrl(["experiments", experimentId]) }, "Runs") : null, " /"),
+      experiment ? [h("a", { href: hashUrl(["experiments", experimentId]) }, experiment.name), " / "] : null, "Compare runs"),
     h("h1", {}, `Comparing ${runs.length} runs`),
     h("h2", {}, "Parameters"), sideBySide("compare-params", runs, names, params, (v) => v),
     h("h2", {}, "Metrics (latest values)"), sideBySide("compare-metrics", runs, names, metrics, formatNumber),
@@ -29,9 +34,9 @@ export async function renderCompare(view, _params, query, isCurrent) {
     h("h2", {}, "Parallel coordinates"), parallel,
     h("h2", {}, "Scatter plot"), scatter);
 
-  renderOverlay(overlay, runs, names, metricKeysByHistory(runs));
-  renderParallel(parallel, names, params, metrics);
-  renderScatter(scatter, names, params, metrics);
+  renderOverlay(overlay, runs, entries, metricKeysByHistory(runs));
+  renderParallel(parallel, entries, params, metrics);
+  renderScatter(scatter, entries, params, metrics);
 }
 
 /** Map key -> array of per-run values (undefined where a run lacks the key). */
@@ -70,22 +75,23 @@ function metricKeysByHistory(runs) {
   return [...lastStep.keys()].sort((a, b) => lastStep.get(b) - lastStep.get(a) || a.localeCompare(b));
 }
 
-function renderOverlay(container, runs, names, keys) {
+function renderOverlay(container, runs, entries, keys) {
   if (!keys.length) { mount(container, h("p", { class: "muted" }, "No metrics.")); return; }
   const opts = { x: "step", smoothing: 0, log: false };
   const select = h("select", { "aria-label": "Metric" }, keys.map((k) => h("option", { value: k }, k)));
   const { el, chart } = createChart("chart tall", { id: "overlay-chart" });
   let series = [];
-  const draw = () => chart.setOption(lineOptions(select.value, series, opts), true);
+  const redraw = () => draw(chart, metricOptions(select.value, series, opts));
   const load = async () => {
     const reply = await api.get("metrics/get-history-bulk-interval", {
-      run_ids: runs.map((r) => r.info.run_id), metric_key: select.value, max_results: 1000,
+      // About 20,000 points in all: 1,000 per run for a few runs, 200 each for a hundred.
+      run_ids: runs.map((r) => r.info.run_id), metric_key: select.value, max_results: Math.max(200, Math.min(1000, Math.floor(20000 / runs.length))),
     });
-    series = runs.map((r, i) => ({ name: names[i], points: (reply.metrics || []).filter((m) => m.run_id === r.info.run_id) }));
-    draw();
+    series = runs.map((r, i) => ({ ...entries[i], points: (reply.metrics || []).filter((m) => m.run_id === r.info.run_id) }));
+    redraw();
   };
   select.addEventListener("change", load);
-  mount(container, h("div", { class: "toolbar" }, "Metric ", select), chartControls(opts, draw), el);
+  mount(container, h("div", { class: "toolbar" }, "Metric ", select), chartControls(opts, redraw), el);
   load();
 }
 
@@ -97,7 +103,7 @@ function dimensionChooser(label, keys, chosen, onChange) {
     } }), " ", k)));
 }
 
-function renderParallel(container, names, params, metrics) {
+function renderParallel(container, entries, params, metrics) {
   const all = [...[...params.keys()].map((k) => "param: " + k), ...[...metrics.keys()].map((k) => "metric: " + k)];
   if (!all.length) { mount(container, h("p", { class: "muted" }, "Nothing to plot.")); return; }
   const valueOf = (dim) => (dim.startsWith("param: ") ? params.get(dim.slice(7)) : metrics.get(dim.slice(8)));
@@ -105,19 +111,26 @@ function renderParallel(container, names, params, metrics) {
   const chosen = new Set(all.filter((d) => d.startsWith("metric: ") || new Set(valueOf(d).map(String)).size > 1));
   if (!chosen.size) all.forEach((d) => chosen.add(d));
   const { el, chart } = createChart("chart tall", { id: "parallel-chart" });
-  const draw = () => {
-    const dims = all.filter((d) => chosen.has(d)).map((name) => {
+  // Coloured by a metric, a hundred lines still read as a gradient from worst to best.
+  const metricDims = all.filter((d) => d.startsWith("metric: "));
+  const colorSelect = h("select", { id: "parallel-color", "aria-label": "Colour by" },
+    h("option", { value: "" }, "Run colour"), metricDims.map((d, i) => h("option", { value: d, selected: i === 0 }, d)));
+  const redraw = () => {
+    const dims = all.filter((d) => chosen.has(d) || d === colorSelect.value).map((name) => {
       const values = valueOf(name);
       const numeric = values.every((v) => v === undefined || (v !== "" && Number.isFinite(Number(v))));
       return { name, values, numeric };
     });
-    chart.setOption(parallelOptions(dims, names), true);
+    const colorBy = dims.findIndex((d) => d.name === colorSelect.value && d.numeric);
+    chart.setOption(parallelOptions(dims, entries, colorBy, el.clientWidth || 1000), true);
   };
-  mount(container, dimensionChooser("Axes", all, chosen, draw), el);
-  draw();
+  colorSelect.addEventListener("change", redraw);
+  mount(container, h("div", { class: "toolbar" }, dimensionChooser("Axes", all, chosen, redraw), "Colour by ", colorSelect,
+    h("span", { class: "muted" }, "Drag along an axis to filter runs.")), el);
+  redraw();
 }
 
-function renderScatter(container, names, params, metrics) {
+function renderScatter(container, entries, params, metrics) {
   const options = [...[...metrics.keys()].map((k) => ["metric: " + k, metrics.get(k)]), ...[...params.keys()].map((k) => ["param: " + k, params.get(k)])]
     .filter(([, vals]) => vals.some((v) => v !== undefined && Number.isFinite(Number(v))));
   if (!options.length) { mount(container, h("p", { class: "muted" }, "No numeric values to plot.")); return; }
@@ -125,14 +138,14 @@ function renderScatter(container, names, params, metrics) {
   const xSel = h("select", { "aria-label": "X" }, options.map(([k], i) => h("option", { value: k, selected: i === Math.min(1, options.length - 1) }, k)));
   const ySel = h("select", { "aria-label": "Y" }, options.map(([k], i) => h("option", { value: k, selected: i === 0 }, k)));
   const { el, chart } = createChart("chart", { id: "scatter-chart" });
-  const draw = () => {
+  const redraw = () => {
     const xs = lookup.get(xSel.value);
     const ys = lookup.get(ySel.value);
-    const points = names.map((name, i) => ({ name, x: Number(xs[i]), y: Number(ys[i]) })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-    chart.setOption(scatterOptions(xSel.value, ySel.value, points), true);
+    const points = entries.map((e, i) => ({ ...e, x: Number(xs[i]), y: Number(ys[i]) })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+    draw(chart, scatterOptions(xSel.value, ySel.value, points));
   };
-  xSel.addEventListener("change", draw);
-  ySel.addEventListener("change", draw);
+  xSel.addEventListener("change", redraw);
+  ySel.addEventListener("change", redraw);
   mount(container, h("div", { class: "toolbar" }, "X ", xSel, " Y ", ySel), el);
-  draw();
+  redraw();
 }

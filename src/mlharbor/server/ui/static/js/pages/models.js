@@ -4,7 +4,7 @@
 import { h, mount, hashUrl, errorLine, askForm } from "../dom.js";
 import * as api from "../api.js";
 import { formatTime } from "../format.js";
-import { renderMarkdown } from "../markdown.js";
+import { descriptionEditor } from "../description.js";
 import { parseMlmodel, signatureView } from "../artifacts.js";
 
 const STAGES = ["None", "Staging", "Production", "Archived"];
@@ -69,12 +69,6 @@ export async function renderModel(view, params, _query, isCurrent) {
   for (const a of model.aliases || []) aliasesOf.set(a.version, [...(aliasesOf.get(a.version) || []), a.alias]);
   const status = h("div");
 
-  const editDescription = guarded(status, async () => {
-    const values = await askForm("Edit description (Markdown)", [{ name: "description", label: "Description", value: model.description || "" }], "Save");
-    if (!values) return;
-    await api.send("PATCH", "registered-models/update", { name, description: values.description });
-    refresh();
-  });
   const rename = guarded(status, async () => {
     const values = await askForm("Rename model", [{ name: "new_name", label: "New name", value: name }], "Rename");
     if (!values) return;
@@ -93,8 +87,7 @@ export async function renderModel(view, params, _query, isCurrent) {
     h("div", { class: "toolbar" }, h("button", { onclick: rename }, "Rename"), h("button", { class: "danger", onclick: remove }, "Delete model")),
     status,
     h("div", { class: "muted" }, `Created ${formatTime(model.creation_timestamp)} · last modified ${formatTime(model.last_updated_timestamp)}`),
-    h("h2", {}, "Description ", h("button", { onclick: editDescription }, "Edit")),
-    h("div", { class: "card", id: "model-description" }, model.description ? renderMarkdown(model.description) : h("span", { class: "muted" }, "No description.")),
+    descriptionEditor(model.description || "", (text) => api.send("PATCH", "registered-models/update", { name, description: text }), "model-description"),
     h("h2", {}, "Tags"),
     tagTable(model.tags, status,
       (key, value) => api.post("registered-models/set-tag", { name, key, value }),
@@ -165,12 +158,6 @@ export async function renderModelVersion(view, params, _query, isCurrent) {
     await api.post("model-versions/transition-stage", { name, version, stage: stageSelect.value, archive_existing_versions: archive.checked });
     refresh();
   });
-  const editDescription = guarded(status, async () => {
-    const values = await askForm("Edit description", [{ name: "description", label: "Description", value: mv.description || "" }], "Save");
-    if (!values) return;
-    await api.send("PATCH", "model-versions/update", { name, version, description: values.description });
-    refresh();
-  });
   const field = (label, value) => [h("div", { class: "muted" }, label), h("div", {}, value ?? "")];
   mount(view,
     h("div", { class: "crumbs" }, h("a", { href: "#/models" }, "Registered models"), " / ", h("a", { href: hashUrl(["models", name]) }, name), " /"),
@@ -183,18 +170,18 @@ export async function renderModelVersion(view, params, _query, isCurrent) {
       field("Stage", mv.current_stage),
       field("Source run", mv.run_id ? h("a", { href: hashUrl(["runs", mv.run_id]), id: "source-run" }, mv.run_id) : ""),
       field("Source", mv.source),
-      field("Logged model", mv.model_id || "")),
+      field("Logged model", h("span", { id: "logged-model-link" }, mv.model_id || ""))),
     h("h2", {}, "Stage"),
     h("div", { class: "toolbar" }, stageSelect, h("label", {}, archive, " Archive other versions in this stage"), h("button", { class: "primary", id: "transition", onclick: transition }, "Transition")),
     h("h2", {}, "Aliases"),
     aliasEditor(name, modelReply.registered_model.aliases || [], status, version),
-    h("h2", {}, "Description ", h("button", { onclick: editDescription }, "Edit")),
-    h("div", { class: "card" }, mv.description ? renderMarkdown(mv.description) : h("span", { class: "muted" }, "No description.")),
+    descriptionEditor(mv.description || "", (text) => api.send("PATCH", "model-versions/update", { name, version, description: text }), "version-description"),
     h("h2", {}, "Tags"),
     tagTable(mv.tags, status,
       (key, value) => api.post("model-versions/set-tag", { name, version, key, value }),
       (key) => api.send("DELETE", "model-versions/delete-tag", { name, version, key })),
     h("h2", {}, "Signature"), signature);
+  if (mv.model_id) linkLoggedModel(mv.model_id, isCurrent);
   try {
     const text = await api.fetchText(api.modelVersionArtifactUrl(name, version, "MLmodel"));
     if (!isCurrent()) return;
@@ -202,5 +189,17 @@ export async function renderModelVersion(view, params, _query, isCurrent) {
     mount(signature, h("div", {}, "Flavors: ", parsed.flavors.map((f) => h("span", { class: "pill" }, f))), signatureView(parsed.signature));
   } catch (err) {
     mount(signature, errorLine(err));
+  }
+}
+
+/** Turn the version's logged model id into a link to its page, which needs its experiment. */
+async function linkLoggedModel(modelId, isCurrent) {
+  try {
+    const { info } = (await api.get("logged-models/" + encodeURIComponent(modelId))).model;
+    const holder = document.getElementById("logged-model-link");
+    if (!isCurrent() || !holder) return;
+    mount(holder, h("a", { href: hashUrl(["experiments", info.experiment_id, "models", modelId]) }, `${info.name} (${modelId})`));
+  } catch {
+    // The id stays as text when the model is gone or not readable.
   }
 }

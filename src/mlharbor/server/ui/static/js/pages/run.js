@@ -4,7 +4,9 @@
 import { h, mount, hashUrl, errorLine, askForm } from "../dom.js";
 import * as api from "../api.js";
 import { formatTime, formatDuration, formatNumber, runName } from "../format.js";
-import { createChart, lineOptions, chartControls, loadChartLibrary } from "../charts.js";
+import { createChart, draw as drawChart, metricOptions, chartControls, loadChartLibrary } from "../charts.js";
+import { runColors } from "../palette.js";
+import { descriptionEditor } from "../description.js";
 import { artifactBrowser } from "../artifacts.js";
 import { registerModel } from "../register.js";
 
@@ -42,37 +44,49 @@ export async function renderRun(view, params, query, isCurrent) {
 async function renderOverview(body, run, tags, isCurrent) {
   const info = run.info;
   const parentId = tags.get("mlflow.parentRunId");
-  const field = (label, value) => [h("div", { class: "muted" }, label), h("div", {}, value ?? "")];
-  const children = h("div", {}, h("span", { class: "muted" }, "…"));
+  // Rows without a value are left out rather than shown empty.
+  const field = (label, value, id) => (value === undefined || value === null || value === "" ? null
+    : [h("div", { class: "muted" }, label), h("div", { id }, value)]);
+  const overview = h("div", { class: "card grid2", id: "run-overview" });
   const models = h("div");
+  const source = tags.get("mlflow.source.name");
+  const fill = (extra = []) => mount(overview,
+    field("Run ID", info.run_id),
+    field("Status", info.status),
+    field("Started", formatTime(info.start_time)),
+    field("Duration", formatDuration(info.start_time, info.end_time)),
+    field("User", info.user_id || tags.get("mlflow.user")),
+    field("Source", source ? [source, tags.get("mlflow.source.type") ? ` (${tags.get("mlflow.source.type")})` : ""] : null),
+    field("Git commit", tags.get("mlflow.source.git.commit")),
+    field("Lifecycle", info.lifecycle_stage === "active" ? null : info.lifecycle_stage),
+    field("Parent run", parentId ? h("a", { href: hashUrl(["runs", parentId]) }, parentId) : null),
+    extra,
+    field("Artifact URI", info.artifact_uri));
+  fill();
+  const description = descriptionEditor(tags.get("mlflow.note.content") || "",
+    (text) => api.post("runs/set-tag", { run_id: info.run_id, key: "mlflow.note.content", value: text }), "run-description");
   mount(body,
-    h("div", { class: "card grid2", id: "run-overview" },
-      field("Run ID", info.run_id),
-      field("Status", info.status),
-      field("Started", formatTime(info.start_time)),
-      field("Duration", formatDuration(info.start_time, info.end_time)),
-      field("User", info.user_id || tags.get("mlflow.user")),
-      field("Source", [tags.get("mlflow.source.name") || "", tags.get("mlflow.source.type") ? ` (${tags.get("mlflow.source.type")})` : ""]),
-      field("Git commit", tags.get("mlflow.source.git.commit")),
-      field("Lifecycle", info.lifecycle_stage),
-      field("Parent run", parentId ? h("a", { href: hashUrl(["runs", parentId]) }, parentId) : ""),
-      field("Child runs", children),
-      field("Artifact URI", info.artifact_uri)),
+    overview,
+    description,
     h("h2", {}, "Parameters"), keyValueTable(run.data.params, "params-table"),
     h("h2", {}, "Metrics"), metricsTable(run),
     h("h2", {}, "Tags"), tagEditor(run, tags),
     h("h2", {}, "Datasets"), datasetsView(run.inputs),
     h("h2", {}, "Logged models"), models);
 
-  const [childReply, modelReply] = await Promise.allSettled([
+  const [childReply, modelReply, versionReply] = await Promise.allSettled([
     api.post("runs/search", { experiment_ids: [info.experiment_id], filter: `tags.mlflow.parentRunId = '${info.run_id}'`, max_results: 100 }),
     api.post("logged-models/search", { experiment_ids: [info.experiment_id], filter: `source_run_id = '${info.run_id}'`, max_results: 100 }),
+    api.get("model-versions/search", { filter: `run_id = '${info.run_id}'`, max_results: 100 }),
   ]);
   if (!isCurrent()) return;
-  if (childReply.status === "fulfilled") {
-    const runs = childReply.value.runs || [];
-    mount(children, runs.length ? runs.map((c) => [h("a", { href: hashUrl(["runs", c.info.run_id]) }, runName(c)), " "]) : "");
-  } else mount(children, errorLine(childReply.reason));
+  const children = childReply.status === "fulfilled" ? childReply.value.runs || [] : [];
+  const versions = versionReply.status === "fulfilled" ? versionReply.value.model_versions || [] : [];
+  fill([
+    field("Child runs", children.length ? children.map((c) => [h("a", { href: hashUrl(["runs", c.info.run_id]) }, runName(c)), " "]) : null),
+    field("Registered as", versions.length ? versions.map((v) => [h("a", { class: "pill", href: hashUrl(["models", v.name, "versions", v.version]) }, `${v.name} v${v.version}`), " "]) : null, "registered-versions"),
+    [childReply, versionReply].filter((r) => r.status === "rejected").map((r) => errorLine(r.reason)),
+  ]);
   if (modelReply.status === "fulfilled") mount(models, loggedModels(modelReply.value.models || [], run));
   else mount(models, errorLine(modelReply.reason));
 }
@@ -113,13 +127,15 @@ function tagEditor(run, tags) {
     try { await api.post("runs/delete-tag", { run_id: runId, key }); refresh(); } catch (err) { mount(status, errorLine(err)); }
   };
   const userTags = [...tags.entries()].filter(([k]) => !k.startsWith("mlflow.")).sort();
-  const systemTags = [...tags.entries()].filter(([k]) => k.startsWith("mlflow.")).sort();
+  const systemTags = [...tags.entries()].filter(([k]) => k.startsWith("mlflow.") && k !== "mlflow.note.content").sort();
   return h("div", {},
     h("table", { id: "tags-table" }, h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", {}, "Value"), h("th", {}, ""))),
       h("tbody", {},
         userTags.map(([k, v]) => h("tr", { dataset: { tag: k } }, h("td", {}, k), h("td", {}, v), h("td", {},
           h("button", { onclick: () => edit(k, v) }, "Edit"), " ", h("button", { class: "danger", onclick: () => remove(k) }, "Delete")))),
-        systemTags.map(([k, v]) => h("tr", { class: "muted" }, h("td", {}, k), h("td", {}, v), h("td", {}))))),
+        userTags.length ? null : h("tr", {}, h("td", { colspan: 3, class: "muted" }, "No tags.")))),
+    systemTags.length ? h("details", { id: "system-tags" }, h("summary", {}, `System (${systemTags.length})`),
+      h("table", {}, h("tbody", {}, systemTags.map(([k, v]) => h("tr", { class: "muted" }, h("td", {}, k), h("td", {}, v)))))) : null,
     h("div", { class: "toolbar" }, h("button", { id: "add-tag", onclick: () => edit(null, null) }, "Add tag")),
     status);
 }
@@ -146,7 +162,7 @@ function loggedModels(models, run) {
       const info = m.info || m;
       const files = h("div");
       return [h("tr", {},
-        h("td", {}, info.name), h("td", {}, info.model_id), h("td", {}, formatTime(info.creation_timestamp_ms)), h("td", {}, info.status),
+        h("td", {}, h("a", { href: hashUrl(["experiments", info.experiment_id, "models", info.model_id]) }, info.name)), h("td", {}, info.model_id), h("td", {}, formatTime(info.creation_timestamp_ms)), h("td", {}, info.status),
         h("td", {},
           h("button", { onclick: () => mount(files, artifactBrowser({
             list: (path) => api.get(`logged-models/${encodeURIComponent(info.model_id)}/artifacts/directories`, { artifact_directory_path: path }),
@@ -164,6 +180,7 @@ async function renderCharts(body, run, focus) {
   if (!keys.length) { mount(body, h("p", { class: "muted" }, "This run has no metrics.")); return; }
   await loadChartLibrary();
   const opts = { x: "step", smoothing: 0, log: false };
+  const color = runColors(run.info.experiment_id, [run.info.run_id]).get(run.info.run_id);
   const grid = h("div", { class: "charts" });
   const charts = [];
   mount(body, chartControls(opts, () => charts.forEach((c) => c.draw())), grid);
@@ -171,7 +188,7 @@ async function renderCharts(body, run, focus) {
     const { el, chart } = createChart("chart", { dataset: { metric: key } });
     grid.appendChild(el);
     if (key === focus) requestAnimationFrame(() => el.scrollIntoView({ block: "center" }));
-    const entry = { points: null, draw() { if (this.points) chart.setOption(lineOptions(key, [{ name: key, points: this.points }], opts), true); } };
+    const entry = { points: null, draw() { if (this.points) drawChart(chart, metricOptions(key, [{ name: runName(run), color, points: this.points }], opts)); } };
     charts.push(entry);
     // The server samples long histories evenly (first and last step kept), so a metric with
     // millions of points still draws at once.

@@ -1,17 +1,23 @@
 // One experiment's runs: a server-paged, server-sorted table with user-chosen columns,
-// MLflow filter search, selection for compare and delete.
+// MLflow filter search, selection for compare and delete, grouping by a param or tag, and
+// the chart view over the same runs.
 
 import { h, mount, hashUrl, errorLine } from "../dom.js";
 import * as api from "../api.js";
-import { formatTime, formatDuration, formatNumber, runName } from "../format.js";
+import { formatTime, formatDuration, formatNumber } from "../format.js";
+import { runColors } from "../palette.js";
+import { renderRunsTable } from "./runtable.js";
+import { chartView } from "./chartview.js";
+import { descriptionEditor } from "../description.js";
 
 const PAGE_SIZE = 100;
+const CHART_RUN_CHOICES = [10, 20, 50, 100];
 const BASE_COLUMNS = [
   { id: "a:start_time", label: "Created", order: "attributes.start_time", cell: (r) => formatTime(r.info.start_time) },
   { id: "a:duration", label: "Duration", cell: (r) => formatDuration(r.info.start_time, r.info.end_time) },
   { id: "a:status", label: "Status", order: "attributes.status", cell: (r) => r.info.status },
   { id: "a:user_id", label: "User", order: "attributes.user_id", cell: (r) => r.info.user_id || "" },
-];
+].map((c) => ({ ...c, kind: "a" }));
 const KINDS = { m: ["metrics", "Metric"], p: ["params", "Param"], t: ["tags", "Tag"] };
 
 function columnFor(id) {
@@ -31,8 +37,12 @@ function columnFor(id) {
   };
 }
 
-function storedColumns(experimentId) {
-  try { return JSON.parse(localStorage.getItem("mlharbor.columns." + experimentId) || "null"); } catch { return null; }
+function stored(name, experimentId) {
+  try { return JSON.parse(localStorage.getItem(`mlharbor.${name}.${experimentId}`) || "null"); } catch { return null; }
+}
+
+function store(name, experimentId, value) {
+  localStorage.setItem(`mlharbor.${name}.${experimentId}`, JSON.stringify(value));
 }
 
 export async function renderRuns(view, params, query, isCurrent) {
@@ -40,12 +50,18 @@ export async function renderRuns(view, params, query, isCurrent) {
   const filter = query.get("filter") || "";
   const order = query.get("order") || "attributes.start_time DESC";
   const lifecycle = query.get("view") || "ACTIVE_ONLY";
+  const mode = query.get("mode") === "charts" ? "charts" : "table";
+  const groupBy = query.get("group") || "";
   const experiment = (await api.get("experiments/get", { experiment_id: experimentId })).experiment;
   if (!isCurrent()) return;
 
-  const state = { tokens: [null], page: 0, runs: [], selected: new Set(), columns: storedColumns(experimentId) };
+  const state = {
+    tokens: [null], page: 0, runs: [], selected: new Set(), columns: stored("columns", experimentId),
+    hiddenAttributes: new Set(stored("attributes", experimentId) || []), hidden: new Set(stored("hidden", experimentId) || []),
+    chartRuns: stored("chartRuns", experimentId) || CHART_RUN_CHOICES[0], expanded: new Set(), colors: new Map(),
+  };
   const navigate = (changes) => {
-    const next = { filter, order, view: lifecycle, ...changes };
+    const next = { filter, order, view: lifecycle, mode, group: groupBy, ...changes };
     location.hash = hashUrl(["experiments", experimentId], next);
   };
 
@@ -53,7 +69,6 @@ export async function renderRuns(view, params, query, isCurrent) {
   searchBox.addEventListener("keydown", (e) => { if (e.key === "Enter") navigate({ filter: searchBox.value.trim() }); });
   const searchError = h("div", { id: "search-error" });
   const status = h("div");
-  const table = h("table", { id: "runs-table" });
   const pager = h("span", { class: "muted" });
   const prev = h("button", { onclick: () => load(state.page - 1) }, "Previous");
   const next = h("button", { onclick: () => load(state.page + 1) }, "Next");
@@ -81,6 +96,16 @@ export async function renderRuns(view, params, query, isCurrent) {
   const lifecycleSelect = h("select", { "aria-label": "Lifecycle", onchange: (e) => navigate({ view: e.target.value }) },
     [["ACTIVE_ONLY", "Active runs"], ["DELETED_ONLY", "Deleted runs"], ["ALL", "All runs"]].map(([v, l]) => h("option", { value: v, selected: v === lifecycle }, l)));
 
+  const modeTabs = h("div", { class: "tabs" }, [["table", "Table"], ["charts", "Charts"]].map(([id, label]) =>
+    h("button", { class: id === mode ? "active" : "", id: "mode-" + id, onclick: () => navigate({ mode: id }) }, label)));
+  const groupSelect = h("select", { id: "group-by", "aria-label": "Group by", onchange: (e) => navigate({ group: e.target.value }) });
+  const chartRunsSelect = h("select", { id: "chart-runs", "aria-label": "Runs on charts", hidden: mode !== "charts", onchange: (e) => {
+    state.chartRuns = Number(e.target.value);
+    store("chartRuns", experimentId, state.chartRuns);
+    render();
+  } }, CHART_RUN_CHOICES.map((n) => h("option", { value: n, selected: n === state.chartRuns }, `First ${n} runs on charts`)));
+  const content = h("div");
+
   const updateButtons = () => {
     compare.disabled = state.selected.size < 2;
     remove.disabled = state.selected.size === 0;
@@ -90,16 +115,21 @@ export async function renderRuns(view, params, query, isCurrent) {
     h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Experiments"), " / "),
     h("h1", {}, experiment.name),
     h("div", { class: "muted" }, `ID ${experiment.experiment_id} · artifacts: ${experiment.artifact_location || ""}`),
+    descriptionEditor(((experiment.tags || []).find((t) => t.key === "mlflow.note.content") || {}).value || "",
+      (text) => api.post("experiments/set-experiment-tag", { experiment_id: experimentId, key: "mlflow.note.content", value: text }),
+      "experiment-description"),
     h("div", { class: "toolbar" }, searchBox, h("button", { onclick: () => navigate({ filter: searchBox.value.trim() }) }, "Search"),
       filter ? h("button", { onclick: () => navigate({ filter: "" }) }, "Clear") : null, datasetSelect),
     searchError,
-    h("div", { class: "toolbar" }, lifecycleSelect, h("span", { class: "columns-menu" }, columnsButton, columnsPanel), compare, remove,
-      h("span", { style: "flex:1" }), prev, pager, next),
+    modeTabs,
+    h("div", { class: "toolbar" }, lifecycleSelect, groupSelect, chartRunsSelect, compare, remove,
+      h("span", { style: "flex:1" }), prev, pager, next, h("span", { class: "columns-menu" }, columnsButton, columnsPanel)),
     status,
-    h("div", { class: "table-wrap" }, table));
+    content);
   updateButtons();
 
-  const columns = () => [...BASE_COLUMNS, ...(state.columns || []).map(columnFor)];
+  const columns = () => [...BASE_COLUMNS.filter((c) => !state.hiddenAttributes.has(c.id)), ...(state.columns || []).map(columnFor)]
+    .sort((a, b) => "ampt".indexOf(a.kind) - "ampt".indexOf(b.kind));
 
   const sortBy = (column) => {
     if (!column.order) return;
@@ -120,45 +150,56 @@ export async function renderRuns(view, params, query, isCurrent) {
       state.columns = [...[...keys.m].sort().slice(0, 12).map((k) => "m:" + k), ...[...keys.p].sort().slice(0, 12).map((k) => "p:" + k)];
     }
     const chosen = new Set(state.columns);
+    const attributes = [h("strong", {}, "Attributes"), BASE_COLUMNS.map((c) => h("label", {}, h("input", { type: "checkbox", checked: !state.hiddenAttributes.has(c.id), dataset: { column: c.id }, onchange: (e) => {
+      e.target.checked ? state.hiddenAttributes.delete(c.id) : state.hiddenAttributes.add(c.id);
+      store("attributes", experimentId, [...state.hiddenAttributes]);
+      render();
+    } }), " ", c.label))];
+    mount(groupSelect, h("option", { value: "" }, "No grouping"),
+      [...keys.p].sort().map((k) => h("option", { value: "p:" + k, selected: groupBy === "p:" + k }, "Group by param " + k)),
+      [...keys.t].sort().map((k) => h("option", { value: "t:" + k, selected: groupBy === "t:" + k }, "Group by tag " + k)));
     const groups = Object.entries(KINDS).map(([kind, [, label]]) => [
       h("strong", {}, label + "s"),
       [...keys[kind]].sort().map((key) => {
         const id = kind + ":" + key;
         return h("label", {}, h("input", { type: "checkbox", checked: chosen.has(id), dataset: { column: id }, onchange: (e) => {
           state.columns = e.target.checked ? [...state.columns, id] : state.columns.filter((c) => c !== id);
-          localStorage.setItem("mlharbor.columns." + experimentId, JSON.stringify(state.columns));
-          renderTable();
-        } }), " ", key);
+          store("columns", experimentId, state.columns);
+          render();
+          renderColumnsPanel(state.runs);
+        } }), " ", key, chosen.has(id) ? h("button", { class: "move-column", title: "Move left in the table", "aria-label": `Move ${key} left`, onclick: (e) => {
+          e.preventDefault();
+          const at = state.columns.indexOf(id);
+          const before = state.columns.slice(0, at).map((c, i) => [c, i]).filter(([c]) => c[0] === kind).pop();
+          if (!before) return;
+          [state.columns[before[1]], state.columns[at]] = [state.columns[at], state.columns[before[1]]];
+          store("columns", experimentId, state.columns);
+          render();
+          renderColumnsPanel(state.runs);
+        } }, "↑") : null);
       }),
     ]);
-    mount(columnsPanel, groups);
+    mount(columnsPanel, attributes, groups);
   };
 
-  const renderTable = () => {
-    const cols = columns();
+  const table = h("table", { id: "runs-table" });
+  const render = () => {
     const [orderKey, orderDir] = order.split(/\s+(?=(?:ASC|DESC)$)/i);
-    const allBox = h("input", { type: "checkbox", "aria-label": "Select all", checked: state.runs.length > 0 && state.runs.every((r) => state.selected.has(r.info.run_id)), onchange: (e) => {
-      for (const r of state.runs) e.target.checked ? state.selected.add(r.info.run_id) : state.selected.delete(r.info.run_id);
-      renderTable();
-      updateButtons();
-    } });
-    const header = h("tr", {}, h("th", {}, allBox),
-      h("th", { class: "sortable" + (orderKey === "attributes.run_name" ? " sorted" + (/ASC/i.test(orderDir || "") ? " asc" : "") : ""), onclick: () => sortBy({ order: "attributes.run_name" }) }, "Run name"),
-      cols.map((c) => h("th", {
-        class: (c.order ? "sortable" : "") + (c.order === orderKey ? " sorted" + (/ASC/i.test(orderDir || "") ? " asc" : "") : ""),
-        title: c.title || c.label, onclick: () => sortBy(c), dataset: { column: c.id },
-      }, c.label)));
-    const rows = state.runs.map((run) => {
-      const id = run.info.run_id;
-      return h("tr", { dataset: { runId: id } },
-        h("td", {}, h("input", { type: "checkbox", "aria-label": "Select run", checked: state.selected.has(id), onchange: (e) => {
-          e.target.checked ? state.selected.add(id) : state.selected.delete(id);
-          updateButtons();
-        } })),
-        h("td", {}, h("a", { href: hashUrl(["runs", id]) }, runName(run))),
-        cols.map((c) => h("td", { class: c.numeric ? "num" : "" }, c.cell(run))));
+    state.colors = runColors(experimentId, state.runs.map((r) => r.info.run_id));
+    if (mode === "charts") {
+      const shown = state.runs.filter((r) => !state.hidden.has(r.info.run_id)).slice(0, state.chartRuns);
+      mount(content, h("p", { class: "muted", id: "chart-runs-note" },
+        `Charts show ${shown.length} of the ${state.runs.length} runs on this page; hide runs or show more in the table.`),
+        chartView({ experimentId, runs: shown, colors: state.colors, groupBy }));
+      return;
+    }
+    renderRunsTable(table, {
+      runs: state.runs, columns: columns(), orderKey, ascending: /ASC/i.test(orderDir || ""),
+      selected: state.selected, hidden: state.hidden, colors: state.colors, groupBy, expanded: state.expanded,
+      onSort: sortBy, onSelectionChange: updateButtons,
+      onHiddenChange: () => store("hidden", experimentId, [...state.hidden].slice(-1000)),
     });
-    mount(table, h("thead", {}, header), h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: cols.length + 2, class: "muted" }, "No runs."))));
+    if (!content.contains(table)) mount(content, h("div", { class: "table-wrap" }, table));
   };
 
   async function load(page) {
@@ -176,7 +217,7 @@ export async function renderRuns(view, params, query, isCurrent) {
       prev.disabled = true;
       next.disabled = true;
       state.runs = [];
-      renderTable();
+      render();
       return;
     }
     if (!isCurrent()) return;
@@ -188,7 +229,7 @@ export async function renderRuns(view, params, query, isCurrent) {
     prev.disabled = page === 0;
     next.disabled = !reply.next_page_token;
     renderColumnsPanel(state.runs);
-    renderTable();
+    render();
     // Lets scripts (tests, benchmarks) wait for a finished page load.
     const root = document.documentElement.dataset;
     root.runsLoads = String(Number(root.runsLoads || 0) + 1);
