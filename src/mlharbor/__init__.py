@@ -94,6 +94,29 @@ _LAZY.update(
         "search_model_versions": "mlharbor.client.registry_fluent:search_model_versions",
     }
 )
+# system metrics, configuration and housekeeping
+_LAZY.update(
+    {
+        name: f"mlharbor.system_metrics:{name}"
+        for name in (
+            "enable_system_metrics_logging",
+            "disable_system_metrics_logging",
+            "set_system_metrics_sampling_interval",
+            "set_system_metrics_samples_before_logging",
+            "set_system_metrics_node_id",
+        )
+    }
+)
+_LAZY.update(
+    {
+        "environment_variables": "mlharbor.environment_variables",
+        "system_metrics": "mlharbor.system_metrics",
+        "config": "mlharbor.config",
+        "version": "mlharbor.version",
+        "VERSION": "mlharbor.version:VERSION",
+        "doctor": "mlharbor.diagnostics:doctor",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:
