@@ -20,6 +20,7 @@ _COMMANDS: dict[str, str] = {
     "recipes": "mlharbor.cli.recipes:recipes",
     "monitor": "mlharbor.cli.monitor:monitor",
     "deploy": "mlharbor.cli.deploy:deploy",
+    "doctor": "mlharbor.cli.doctor:doctor",
 }
 
 
