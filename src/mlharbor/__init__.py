@@ -115,6 +115,11 @@ _LAZY.update(
         "version": "mlharbor.version",
         "VERSION": "mlharbor.version:VERSION",
         "doctor": "mlharbor.diagnostics:doctor",
+        "Image": "mlharbor.media:Image",
+        "RunOperations": "mlharbor.client.async_logging:RunOperations",
+        "flush_artifact_async_logging": (
+            "mlharbor.client.fluent_logging:flush_artifact_async_logging"
+        ),
     }
 )
 
