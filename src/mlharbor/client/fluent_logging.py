@@ -148,7 +148,7 @@ def flush_artifact_async_logging() -> None:
 
 
 def log_input(
-    dataset: Any,
+    dataset: Any = None,
     context: str | None = None,
     tags: Mapping[str, Any] | None = None,
     model: Any = None,

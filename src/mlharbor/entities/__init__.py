@@ -24,6 +24,7 @@ from mlharbor.entities.model_registry import (
 )
 from mlharbor.entities.paged_list import PagedList
 from mlharbor.entities.run import Run, RunData, RunInfo, RunInputs, RunOutputs
+from mlharbor.entities.source_type import SourceType
 
 __all__ = [
     "Dataset",
@@ -56,5 +57,6 @@ __all__ = [
     "RunOutputs",
     "RunStatus",
     "RunTag",
+    "SourceType",
     "ViewType",
 ]

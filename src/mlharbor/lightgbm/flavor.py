@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = ["FLAVOR_NAME", "get_default_pip_requirements", "load_model", "log_model", "save_model"]
@@ -36,6 +37,9 @@ def get_default_pip_requirements(
     if include_skops:
         packages.append("skops")
     return [line for line in (pinned_requirement(p) for p in packages) if line]
+
+
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
 
 
 def _class_name(obj: Any) -> str:

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = [
@@ -59,6 +60,9 @@ def get_default_pip_requirements() -> list[str]:
 
     packages = ["torch", "cloudpickle"]
     return _requirement_lines([x for x in (pinned_requirement(p) for p in packages) if x])
+
+
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
 
 
 def _recorded_name(pickle_module: ModuleType) -> str:

@@ -13,6 +13,7 @@ import pickle
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = [
@@ -180,13 +181,30 @@ def save_model(
             code=code,
             skops_trusted_types=trusted,
         )
-        packages = ["scikit-learn", "numpy", "pandas", "scipy"]
+        packages = list(_PACKAGES)
         if serialization_format in (SERIALIZATION_FORMAT_CLOUDPICKLE, SERIALIZATION_FORMAT_SKOPS):
             packages.append(serialization_format)
         write_environment(
             draft.directory,
             resolve_requirements(packages, pip_requirements, extra_pip_requirements, conda_env),
         )
+
+
+_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy")
+
+
+def get_default_pip_requirements(
+    include_cloudpickle: bool = False, include_skops: bool = False
+) -> list[str]:
+    """The pinned requirement lines a saved model lists by default."""
+    from mlharbor.models.environment import pinned_requirement
+
+    packages = [*_PACKAGES, *(["cloudpickle"] if include_cloudpickle else [])]
+    packages += ["skops"] if include_skops else []
+    return [line for line in (pinned_requirement(p) for p in packages) if line]
+
+
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
 
 
 def _infer_signature(sk_model: Any, example: Any, predict_fn: str) -> Any:

@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = ["FLAVOR_NAME", "get_default_pip_requirements", "load_model", "log_model", "save_model"]
@@ -32,6 +33,9 @@ def get_default_pip_requirements() -> list[str]:
 
     line = pinned_requirement(_distribution())
     return [line] if line else []
+
+
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
 
 
 def _distribution() -> str:
