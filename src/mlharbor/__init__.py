@@ -116,6 +116,7 @@ _LAZY.update(
         "VERSION": "mlharbor.version:VERSION",
         "doctor": "mlharbor.diagnostics:doctor",
         "Image": "mlharbor.media:Image",
+        "gc": "mlharbor.housekeeping:gc",
         "RunOperations": "mlharbor.client.async_logging:RunOperations",
         "flush_artifact_async_logging": (
             "mlharbor.client.fluent_logging:flush_artifact_async_logging"

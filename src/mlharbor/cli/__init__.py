@@ -21,6 +21,9 @@ _COMMANDS: dict[str, str] = {
     "monitor": "mlharbor.cli.monitor:monitor",
     "deploy": "mlharbor.cli.deploy:deploy",
     "doctor": "mlharbor.cli.doctor:doctor",
+    "gc": "mlharbor.cli.gc:gc",
+    "experiments": "mlharbor.cli.experiments:experiments",
+    "runs": "mlharbor.cli.runs:runs",
 }
 
 
