@@ -98,3 +98,36 @@ def test_download_artifacts_reads_models_uris_from_the_given_registry(
         mlflow.artifacts.download_artifacts("models:/lr/1")  # not in the default registry
     local = mlflow.artifacts.download_artifacts("models:/lr/1", registry_uri=registry)
     assert (Path(local) / "MLmodel").is_file()
+
+
+def test_extra_files_are_copied_and_recorded_and_mlflow_reads_them(
+    workdir: Path, tmp_path: Path, mlflow_python: Path
+) -> None:
+    import subprocess
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("thresholds: 0.5")
+    model = LinearRegression().fit([[0.0], [1.0]], [0, 1])
+    target = tmp_path / "m"
+    mlflow.sklearn.save_model(model, str(target), extra_files=[str(notes)])
+    flavor = Model.load(str(target)).flavors["sklearn"]
+    assert flavor["extra_files"] == [{"path": "extra_files/notes.txt"}]
+    assert flavor["serialization_format"] == "cloudpickle"  # None picks mlharbor's default
+    assert (target / "extra_files" / "notes.txt").read_text() == "thresholds: 0.5"
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(model, name="with-notes", extra_files=[str(notes)])
+    local = Path(mlflow.artifacts.download_artifacts(info.model_uri))
+    assert (local / "extra_files" / "notes.txt").is_file()
+    probe = (
+        "import sys, mlflow.sklearn as s; m = s.load_model(sys.argv[1]); print(type(m).__name__)"
+    )
+    out = subprocess.run(
+        [str(mlflow_python), "-c", probe, str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert "LinearRegression" in out
+    with pytest.raises(TypeError, match="should be a list"):
+        mlflow.sklearn.save_model(model, str(tmp_path / "bad"), extra_files=str(notes))

@@ -82,6 +82,7 @@ def save_model(
     pickle_module: ModuleType | None = None,
     signature: Any = None,
     input_example: Any = None,
+    extra_files: list[str] | None = None,
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
@@ -100,6 +101,8 @@ def save_model(
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) copied into ``extra_files/`` and
+            recorded in the flavor.
         kwargs: passed to ``torch.save``.
 
     Raises:
@@ -115,7 +118,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.model_dir import model_directory, record_inputs
+    from mlharbor.models.model_dir import copy_extra_files, model_directory, record_inputs
     from mlharbor.pytorch import pickle_module as default_module
     from mlharbor.sklearn.flavor import _infer_signature
 
@@ -162,6 +165,7 @@ def save_model(
             model_data=_DATA_DIR,
             pytorch_version=str(torch.__version__),
             code=code,
+            **copy_extra_files(extra_files, draft.directory),
         )
         draft.model.add_flavor(
             "python_function",
@@ -366,6 +370,7 @@ def log_model(
     signature: Any = None,
     input_example: Any = None,
     await_registration_for: int = 300,
+    extra_files: list[str] | None = None,
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
@@ -402,6 +407,7 @@ def log_model(
         pickle_module=pickle_module,
         signature=signature,
         input_example=input_example,
+        extra_files=extra_files,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         serialization_format=serialization_format,

@@ -66,6 +66,7 @@ def save_model(
     extra_pip_requirements: Any = None,
     model_format: str = "ubj",
     metadata: dict[str, Any] | None = None,
+    extra_files: list[str] | None = None,
     **kwargs: Any,
 ) -> None:
     """Save an XGBoost Booster or scikit-learn-API model as a model directory at ``path``.
@@ -76,6 +77,8 @@ def save_model(
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) copied into ``extra_files/`` and
+            recorded in the flavor.
         kwargs: passed to the model's own ``save_model``.
 
     Raises:
@@ -89,7 +92,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.model_dir import model_directory, record_inputs
+    from mlharbor.models.model_dir import copy_extra_files, model_directory, record_inputs
     from mlharbor.sklearn.flavor import _infer_signature
 
     if model_format not in _MODEL_FORMATS:
@@ -123,6 +126,7 @@ def save_model(
             model_class=_class_name(xgb_model),
             model_format=model_format,
             code=code,
+            **copy_extra_files(extra_files, draft.directory),
         )
         write_environment(
             draft.directory,
@@ -222,6 +226,7 @@ def log_model(
     extra_pip_requirements: Any = None,
     model_format: str = "ubj",
     metadata: dict[str, Any] | None = None,
+    extra_files: list[str] | None = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
@@ -253,6 +258,7 @@ def log_model(
         code_paths=code_paths,
         signature=signature,
         input_example=input_example,
+        extra_files=extra_files,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         model_format=model_format,
