@@ -128,6 +128,35 @@ _LAZY.update(
         "set_model_version_tag": "mlharbor.client.registry_fluent:set_model_version_tag",
     }
 )
+# system metrics, configuration and housekeeping
+_LAZY.update(
+    {
+        name: f"mlharbor.system_metrics:{name}"
+        for name in (
+            "enable_system_metrics_logging",
+            "disable_system_metrics_logging",
+            "set_system_metrics_sampling_interval",
+            "set_system_metrics_samples_before_logging",
+            "set_system_metrics_node_id",
+        )
+    }
+)
+_LAZY.update(
+    {
+        "environment_variables": "mlharbor.environment_variables",
+        "system_metrics": "mlharbor.system_metrics",
+        "config": "mlharbor.config",
+        "version": "mlharbor.version",
+        "VERSION": "mlharbor.version:VERSION",
+        "doctor": "mlharbor.diagnostics:doctor",
+        "Image": "mlharbor.media:Image",
+        "gc": "mlharbor.housekeeping:gc",
+        "RunOperations": "mlharbor.client.async_logging:RunOperations",
+        "flush_artifact_async_logging": (
+            "mlharbor.client.fluent_logging:flush_artifact_async_logging"
+        ),
+    }
+)
 
 
 def __getattr__(name: str) -> Any:

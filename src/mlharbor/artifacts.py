@@ -20,10 +20,10 @@ from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 __all__ = ["download_artifacts", "list_artifacts", "load_dict", "load_image", "load_text"]
 
 
-def _client(tracking_uri: str | None) -> Any:
+def _client(tracking_uri: str | None, registry_uri: str | None = None) -> Any:
     from mlharbor.client.client import MlharborClient
 
-    return MlharborClient(tracking_uri)
+    return MlharborClient(tracking_uri, registry_uri)
 
 
 def _split_runs_uri(uri: str) -> tuple[str, str]:
@@ -66,10 +66,12 @@ def download_artifacts(
     artifact_path: str | None = None,
     dst_path: str | None = None,
     tracking_uri: str | None = None,
+    registry_uri: str | None = None,
 ) -> str:
     """Download a file or directory and return its local path.
 
-    Give either ``artifact_uri`` or ``run_id`` (with an optional ``artifact_path``).
+    Give either ``artifact_uri`` or ``run_id`` (with an optional ``artifact_path``);
+    ``registry_uri`` names the model registry a ``models:/<name>/...`` URI is looked up in.
 
     Raises:
         InvalidParameterValue: for a wrong combination of arguments.
@@ -81,7 +83,7 @@ def download_artifacts(
         raise InvalidParameterValue("`artifact_path` cannot be specified with `artifact_uri`")
     if dst_path is not None:
         os.makedirs(dst_path, exist_ok=True)
-    client = _client(tracking_uri)
+    client = _client(tracking_uri, registry_uri)
     if run_id is not None:
         return str(client.download_artifacts(run_id, artifact_path or "", dst_path))
     assert artifact_uri is not None

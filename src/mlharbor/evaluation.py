@@ -18,18 +18,57 @@ from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue
 
-__all__ = ["EvaluationArtifact", "EvaluationResult", "evaluate", "regressor_metrics"]
+__all__ = [
+    "EvaluationArtifact",
+    "EvaluationResult",
+    "evaluate",
+    "list_evaluators",
+    "regressor_metrics",
+]
 
 _log = logging.getLogger(__name__)
 _MODEL_TYPES = ("classifier", "regressor")
 
 
-@dataclass(frozen=True)
 class EvaluationArtifact:
-    """A file logged by :func:`evaluate`: its artifact URI and local copy."""
+    """A file logged by :func:`evaluate`: its artifact URI, local copy and content.
 
-    uri: str
-    local_path: str
+    ``content`` is read from the local copy on first use: JSON files parse, PNG images open
+    with Pillow when it is installed (else bytes), other files read as text.
+    """
+
+    def __init__(self, uri: str, content: Any = None, local_path: str | None = None) -> None:
+        self.uri = uri
+        self.local_path = local_path
+        self._content = content
+
+    @property
+    def content(self) -> Any:
+        if self._content is None and self.local_path is not None:
+            self._content = _read_artifact(self.local_path)
+        return self._content
+
+    def __repr__(self) -> str:
+        return f"EvaluationArtifact(uri={self.uri!r})"
+
+
+def _read_artifact(path: str) -> Any:
+    import json
+
+    if path.endswith(".json"):
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    if path.endswith(".png"):
+        try:
+            from PIL import Image
+        except ImportError:
+            with open(path, "rb") as handle:
+                return handle.read()
+        with Image.open(path) as image:
+            image.load()
+            return image
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 @dataclass
@@ -39,6 +78,11 @@ class EvaluationResult:
     metrics: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, EvaluationArtifact] = field(default_factory=dict)
     run_id: str | None = None
+
+
+def list_evaluators() -> list[str]:
+    """Names :func:`evaluate` accepts in ``evaluators``; all run the built-in evaluator."""
+    return ["default", "classifier", "regressor"]
 
 
 def _split_data(
@@ -75,15 +119,22 @@ def _split_data(
     return pd.DataFrame(array, columns=names), np.asarray(targets), None
 
 
-def _predictor(model: Any) -> tuple[Any, Any]:
+def _predictor(
+    model: Any, model_config: dict[str, Any] | None = None, params: dict[str, Any] | None = None
+) -> tuple[Any, Any]:
     """Return (predict function, raw estimator or None) for a URI, PyFuncModel or callable."""
     from mlharbor.pyfunc.loader import PyFuncModel, load_model
 
     if isinstance(model, str):
-        model = load_model(model)
+        model = load_model(model, model_config=model_config)
     if isinstance(model, PyFuncModel):
         raw = model.get_raw_model()
-        return model.predict, raw if hasattr(raw, "predict") else None
+        pyfunc = model
+
+        def predict(frame: Any) -> Any:
+            return pyfunc.predict(frame, params=params) if params else pyfunc.predict(frame)
+
+        return predict, raw if hasattr(raw, "predict") else None
     if hasattr(model, "predict"):
         return model.predict, model
     if callable(model):
@@ -207,12 +258,19 @@ def evaluate(
     model: Any = None,
     data: Any = None,
     *,
-    targets: Any = None,
     model_type: str | None = None,
+    targets: Any = None,
     predictions: str | None = None,
+    dataset_path: str | None = None,
     feature_names: list[str] | None = None,
     evaluators: Any = None,
     evaluator_config: dict[str, Any] | None = None,
+    extra_metrics: list[Any] | None = None,
+    custom_artifacts: list[Any] | None = None,
+    env_manager: str = "local",
+    model_config: dict[str, Any] | None = None,
+    inference_params: dict[str, Any] | None = None,
+    model_id: str | None = None,
     run_id: str | None = None,
     validation_thresholds: dict[str, Any] | None = None,
     baseline_result: EvaluationResult | None = None,
@@ -229,8 +287,17 @@ def evaluate(
         validation_thresholds: metric name -> :class:`~mlharbor.evaluation_thresholds.
             MetricThreshold`; checked after logging, so a failed model's figures stay on record.
         baseline_result: an earlier ``EvaluationResult`` for the thresholds' change bounds.
-        evaluators, evaluator_config: accepted for MLflow compatibility; the built-in
-            evaluator is always used.
+        extra_metrics: :class:`~mlharbor.evaluation_metrics.EvaluationMetric` objects (see
+            ``make_metric``), computed after the built-in metrics and logged beside them.
+        custom_artifacts: functions ``fn(eval_df, builtin_metrics, artifacts_dir)`` returning
+            artifact name -> file path, DataFrame, figure or JSON-able value.
+        evaluator_config: extra arguments for custom metrics, by parameter name.
+        model_config, inference_params: passed to the pyfunc model a URI loads, and to its
+            ``predict``.
+        model_id: the logged model the metrics belong to.
+        evaluators, dataset_path: accepted for MLflow compatibility; the built-in evaluator
+            is always used.
+        env_manager: only ``"local"`` (the current environment).
 
     Returns:
         :class:`EvaluationResult` with ``metrics`` and ``artifacts``.
@@ -239,11 +306,16 @@ def evaluate(
         InvalidParameterValue: for an unknown model type or inconsistent inputs.
         ModelValidationFailedException: when the model misses a validation threshold.
     """
-    if model_type not in _MODEL_TYPES:
+    if model_type not in _MODEL_TYPES and not (model_type is None and extra_metrics):
         raise InvalidParameterValue(
             f"model_type must be one of {list(_MODEL_TYPES)}, got {model_type!r}"
         )
-    if targets is None:
+    if env_manager != "local":
+        raise InvalidParameterValue(
+            f"env_manager {env_manager!r} is not supported by evaluate; use 'local' (the "
+            "current environment)"
+        )
+    if targets is None and model_type is not None:
         raise InvalidParameterValue("`targets` is required for model_type " + model_type)
     frame, y, given = _split_data(data, targets, predictions, feature_names)
     raw = None
@@ -252,7 +324,7 @@ def evaluate(
     elif model is None:
         raise InvalidParameterValue("Either `model` or `predictions` must be given")
     else:
-        predict, raw = _predictor(model)
+        predict, raw = _predictor(model, model_config, inference_params)
         y_pred = predict(frame)
     import numpy as np
 
@@ -261,6 +333,7 @@ def evaluate(
         y_pred = y_pred.reshape(-1)
     files: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="mlharbor-evaluate-") as tmp:
+        metrics: dict[str, float] = {}
         if model_type == "classifier":
             proba = classes = None
             if raw is not None and hasattr(raw, "predict_proba"):
@@ -268,12 +341,25 @@ def evaluate(
                 classes = getattr(raw, "classes_", None)
             metrics, labels = _classifier_metrics(y, y_pred, proba, classes)
             files = _classifier_files(tmp, y, y_pred, proba, classes, labels)
-        else:
+        elif model_type == "regressor":
             metrics = regressor_metrics(y, y_pred)
             files = _regressor_files(tmp, y, y_pred)
-        if raw is not None and hasattr(raw, "score"):
+        if raw is not None and hasattr(raw, "score") and y is not None:
             metrics["score"] = float(raw.score(frame, y))
-        result = _log_results(metrics, files, run_id)
+        if extra_metrics or custom_artifacts:
+            from mlharbor import evaluation_metrics as custom
+
+            metrics.update(
+                custom.compute_extra_metrics(
+                    list(extra_metrics or []), y_pred, y, frame, metrics, evaluator_config or {}
+                )
+            )
+            if custom_artifacts:
+                eval_df = frame.assign(prediction=y_pred)
+                if y is not None:
+                    eval_df = eval_df.assign(target=y)
+                files.update(custom.write_custom_artifacts(custom_artifacts, eval_df, metrics, tmp))
+        result = _log_results(metrics, files, run_id, model_id)
     if validation_thresholds:
         from mlharbor.evaluation_thresholds import validate_evaluation_results
 
@@ -308,7 +394,7 @@ def _regressor_files(directory: str, y: Any, y_pred: Any) -> dict[str, str]:
 
 
 def _log_results(
-    metrics: dict[str, float], files: dict[str, str], run_id: str | None
+    metrics: dict[str, float], files: dict[str, str], run_id: str | None, model_id: str | None
 ) -> EvaluationResult:
     import shutil
 
@@ -327,7 +413,10 @@ def _log_results(
     succeeded = False
     try:
         now = _now_ms()
-        client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()])
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, float(v), now, 0, model_id=model_id) for k, v in metrics.items()],
+        )
         artifact_uri = client.get_run(run_id).info.artifact_uri
         kept = tempfile.mkdtemp(prefix="mlharbor-evaluation-")
         artifacts = {}
@@ -336,7 +425,7 @@ def _log_results(
             local = os.path.join(kept, os.path.basename(path))
             shutil.copy2(path, local)
             artifacts[name] = EvaluationArtifact(
-                f"{artifact_uri.rstrip('/')}/{os.path.basename(path)}", local
+                f"{artifact_uri.rstrip('/')}/{os.path.basename(path)}", local_path=local
             )
         succeeded = True
     finally:

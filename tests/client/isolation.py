@@ -19,6 +19,7 @@ def reset_client_state() -> None:
     tracking_uri.set_tracking_uri(None)
     tracking_uri.set_registry_uri(None)
     active_run._active_experiment_id = None
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)  # set_experiment exports it, as MLflow does
     active_run._state.last_run_id = None
     active_model._state = active_model._ThreadState()
     clear_tracking_store_cache()

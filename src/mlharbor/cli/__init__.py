@@ -23,6 +23,10 @@ _COMMANDS: dict[str, str] = {
     "gateway": "mlharbor.cli.gateway:gateway",
     "sweep": "mlharbor.cli.sweep:sweep",
     "agent": "mlharbor.cli.sweep:agent",
+    "doctor": "mlharbor.cli.doctor:doctor",
+    "gc": "mlharbor.cli.gc:gc",
+    "experiments": "mlharbor.cli.experiments:experiments",
+    "runs": "mlharbor.cli.runs:runs",
 }
 
 

@@ -19,6 +19,7 @@ from mlharbor.client.model_links import RunLinks
 from mlharbor.client.run_context import resolve_run_tags
 from mlharbor.entities import Experiment, LifecycleStage, Run, RunStatus, RunTag
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
+from mlharbor.system_metrics import runs as system_metrics
 
 __all__ = [
     "ActiveRun",
@@ -111,6 +112,8 @@ def set_experiment(
                 "a new one."
             )
         _active_experiment_id = experiment.experiment_id
+    # MLflow does the same, so child processes (projects, subprocess training) inherit it
+    os.environ["MLFLOW_EXPERIMENT_ID"] = experiment.experiment_id
     return experiment
 
 
@@ -217,6 +220,9 @@ def start_run(
         )
     active = ActiveRun(run)
     stack.append(active)
+    system_metrics.start_for_run(
+        run.info.run_id, log_system_metrics, client.tracking_uri, resumed=bool(existing)
+    )
     return active
 
 
@@ -277,6 +283,7 @@ def end_run(status: str = RunStatus.FINISHED.value) -> None:
     run = stack.pop()
     _state.last_run_id = run.info.run_id
     try:
+        system_metrics.stop_for_run(run.info.run_id)
         flush_all()
     finally:
         _client().set_terminated(run.info.run_id, status)

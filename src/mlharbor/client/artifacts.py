@@ -233,6 +233,8 @@ def _to_pil_image(image: Any) -> Any:
 
     if isinstance(image, Image.Image):
         return image
+    if callable(getattr(image, "to_pil", None)):  # mlharbor.Image (and MLflow's)
+        return image.to_pil()
     import numpy as np
 
     array = np.asarray(image)

@@ -191,6 +191,14 @@ def flush_async_logging() -> None:
     flush_all()
 
 
+def flush_artifact_async_logging() -> None:
+    """Wait until the active run's artifact uploads are done (starting a run if none is
+    active, as MLflow does). Uploads are synchronous in mlharbor, so only queued metric,
+    param and tag writes can still be pending; their first failure is raised."""
+    _active_or_new_run_id()
+    flush_all()
+
+
 def log_input(
     dataset: Any = None,
     context: str | None = None,

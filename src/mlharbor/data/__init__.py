@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from mlharbor.data.numpy_dataset import NumpyDataset
     from mlharbor.data.pandas_dataset import PandasDataset
 
-__all__ = ["Dataset", "DatasetSource", "from_numpy", "from_pandas"]
+__all__ = ["Dataset", "DatasetSource", "from_numpy", "from_pandas", "get_source"]
 
 
 def from_pandas(
@@ -44,3 +44,27 @@ def from_numpy(
     from mlharbor.data.numpy_dataset import from_numpy as build
 
     return build(features, source=source, targets=targets, name=name, digest=digest)
+
+
+def get_source(dataset: Any) -> DatasetSource:
+    """The source of a dataset, or of the dataset a run input (``DatasetInput``) or run entity
+    (``entities.Dataset``) records.
+
+    Raises:
+        InvalidParameterValue: ``dataset`` is none of those, or its source is unreadable.
+    """
+    from mlharbor.data.dataset_source import source_from_json
+    from mlharbor.entities import Dataset as DatasetEntity
+    from mlharbor.entities import DatasetInput
+    from mlharbor.exceptions import InvalidParameterValue
+
+    if isinstance(dataset, Dataset):
+        return dataset.source
+    if isinstance(dataset, DatasetInput):
+        dataset = dataset.dataset
+    if isinstance(dataset, DatasetEntity):
+        return source_from_json(dataset.source_type, dataset.source)
+    raise InvalidParameterValue(
+        f"get_source takes a dataset, a DatasetInput or a dataset entity, got "
+        f"{type(dataset).__name__}"
+    )

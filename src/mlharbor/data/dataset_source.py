@@ -13,6 +13,7 @@ __all__ = [
     "DatasetSource",
     "HTTPDatasetSource",
     "resolve_dataset_source",
+    "source_from_json",
 ]
 
 # URI scheme -> MLflow's source_type for artifact-store sources.
@@ -93,6 +94,27 @@ class CodeDatasetSource(DatasetSource):
         from mlharbor.client.run_context import resolve_run_tags
 
         return cls(resolve_run_tags())
+
+
+def source_from_json(source_type: str, source_json: str) -> DatasetSource:
+    """Rebuild the source a run's dataset input records (its type and JSON description).
+
+    Raises:
+        InvalidParameterValue: the JSON does not describe a source of that type.
+    """
+    from mlharbor.exceptions import InvalidParameterValue
+
+    try:
+        spec = json.loads(source_json)
+        if source_type == "http":
+            return HTTPDatasetSource(spec["url"])
+        if source_type == "code":
+            return CodeDatasetSource(dict(spec.get("tags", {})))
+        return ArtifactDatasetSource(spec["uri"], source_type)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise InvalidParameterValue(
+            f"Cannot read a {source_type!r} dataset source from {source_json!r}"
+        ) from error
 
 
 def resolve_dataset_source(source: str | DatasetSource | None) -> DatasetSource:

@@ -29,6 +29,7 @@ from mlharbor.entities.model_registry import (
 )
 from mlharbor.entities.paged_list import PagedList
 from mlharbor.entities.run import Run, RunData, RunInfo, RunInputs, RunOutputs
+from mlharbor.entities.source_type import SourceType
 
 __all__ = [
     "Dataset",
@@ -63,5 +64,6 @@ __all__ = [
     "RunOutputs",
     "RunStatus",
     "RunTag",
+    "SourceType",
     "ViewType",
 ]

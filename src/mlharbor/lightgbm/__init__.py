@@ -9,6 +9,7 @@ from mlharbor.lightgbm.autolog import autolog
 from mlharbor.lightgbm.flavor import (
     FLAVOR_NAME,
     _load_pyfunc,
+    get_default_conda_env,
     get_default_pip_requirements,
     load_model,
     log_model,
@@ -19,6 +20,7 @@ __all__ = [
     "FLAVOR_NAME",
     "_load_pyfunc",
     "autolog",
+    "get_default_conda_env",
     "get_default_pip_requirements",
     "load_model",
     "log_model",

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = ["FLAVOR_NAME", "get_default_pip_requirements", "load_model", "log_model", "save_model"]
@@ -38,6 +39,9 @@ def get_default_pip_requirements(
     return [line for line in (pinned_requirement(p) for p in packages) if line]
 
 
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
+
+
 def _class_name(obj: Any) -> str:
     cls = type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
@@ -54,8 +58,9 @@ def save_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
-    serialization_format: str = "cloudpickle",
+    serialization_format: str | None = None,
     skops_trusted_types: list[str] | None = None,
+    extra_files: list[str] | None = None,
     **kwargs: Any,
 ) -> None:
     """Save a LightGBM Booster or scikit-learn-API model as a model directory at ``path``.
@@ -67,6 +72,8 @@ def save_model(
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) copied into ``extra_files/`` and
+            recorded in the flavor.
         skops_trusted_types: extra types skops may load (skops format only).
 
     Raises:
@@ -80,9 +87,11 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.model_dir import model_directory, record_inputs
+    from mlharbor.models.model_dir import copy_extra_files, model_directory, record_inputs
     from mlharbor.sklearn.flavor import _infer_signature, _serialize
 
+    # None (MLflow's default) means mlharbor's default: cloudpickle
+    serialization_format = serialization_format or "cloudpickle"
     if serialization_format not in _SERIALIZATION_FORMATS:
         raise InvalidParameterValue(
             f"Unrecognized serialization format: {serialization_format}. Please specify one of "
@@ -130,6 +139,7 @@ def save_model(
             code=code,
             serialization_format=serialization_format,
             skops_trusted_types=trusted,
+            **copy_extra_files(extra_files, draft.directory),
         )
         packages = ["lightgbm"]
         if not is_booster and serialization_format != "pickle":
@@ -208,12 +218,13 @@ def log_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
+    extra_files: list[str] | None = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
     model_type: str | None = None,
     step: int = 0,
-    serialization_format: str = "cloudpickle",
+    serialization_format: str | None = None,
     skops_trusted_types: list[str] | None = None,
     run_id: str | None = None,
     **kwargs: Any,
@@ -241,6 +252,7 @@ def log_model(
         code_paths=code_paths,
         signature=signature,
         input_example=input_example,
+        extra_files=extra_files,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         serialization_format=serialization_format,

@@ -7,10 +7,11 @@ present so ``mlflow models serve`` can rebuild an environment that loads the mod
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -146,18 +147,40 @@ def write_environment(path: str | os.PathLike[str], requirements: Sequence[str])
     root.joinpath(PYTHON_ENV_FILE).write_text(
         yaml.safe_dump(python_env, sort_keys=False, default_flow_style=False), encoding="utf-8"
     )
-    conda = {
-        "channels": ["conda-forge"],
-        "dependencies": [
-            f"python={python_version}",
-            f"pip<={pip_version}" if pip_version else "pip",
-            {"pip": list(requirements)},
-        ],
-        "name": "mlflow-env",
-    }
+    conda = conda_environment(requirements)
     root.joinpath(CONDA_FILE).write_text(
         yaml.safe_dump(conda, default_flow_style=False), encoding="utf-8"
     )
+
+
+def conda_environment(requirements: Sequence[str]) -> dict[str, Any]:
+    """The ``conda.yaml`` document for pip ``requirements`` on this Python."""
+    pip_version = _installed_version("pip")
+    return {
+        "name": "mlflow-env",
+        "channels": ["conda-forge"],
+        "dependencies": [
+            f"python={platform.python_version()}",
+            f"pip<={pip_version}" if pip_version else "pip",
+            {"pip": list(requirements)},
+        ],
+    }
+
+
+def conda_env_getter(
+    pip_requirements: Callable[..., list[str]],
+) -> Callable[..., dict[str, Any]]:
+    """A flavor's ``get_default_conda_env``, built on its ``get_default_pip_requirements`` and
+    taking the same arguments."""
+
+    @functools.wraps(pip_requirements)
+    def get_default_conda_env(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        lines = pip_requirements(*args, **kwargs)
+        return conda_environment([f"mlflow=={MLFLOW_COMPAT_VERSION}", *lines])
+
+    get_default_conda_env.__name__ = get_default_conda_env.__qualname__ = "get_default_conda_env"
+    get_default_conda_env.__doc__ = "The conda environment a saved model lists by default."
+    return get_default_conda_env
 
 
 def environment_flavor_config() -> dict[str, object]:

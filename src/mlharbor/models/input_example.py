@@ -11,16 +11,36 @@ import base64
 import datetime as dt
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from mlharbor.exceptions import InvalidParameterValue
+
+if TYPE_CHECKING:
+    import numpy
+    import pandas
+    import scipy.sparse
 
 __all__ = [
     "INPUT_EXAMPLE_FILE",
     "SERVING_INPUT_FILE",
+    "ModelInputExample",
     "load_input_example",
     "save_input_example",
+    "serving_payload",
     "split_example",
+]
+
+# what ``input_example=`` accepts; strings name the heavy types so nothing imports them
+ModelInputExample = Union[
+    "pandas.DataFrame",
+    "numpy.ndarray",
+    dict[str, Any],
+    list[Any],
+    "scipy.sparse.csr_matrix",
+    "scipy.sparse.csc_matrix",
+    str,
+    bytes,
+    tuple[Any, ...],
 ]
 
 INPUT_EXAMPLE_FILE = "input_example.json"
@@ -83,6 +103,20 @@ def _classify(data: Any) -> tuple[str, Any, dict[str, Any] | None]:
         return "ndarray", content, {"inputs": content}
     content = _jsonable(data)
     return "json_object", content, {"inputs": content}
+
+
+def serving_payload(example: Any) -> dict[str, Any]:
+    """The ``/invocations`` JSON body for ``example`` (an ``(example, params)`` tuple adds
+    ``params``).
+
+    Raises:
+        InvalidParameterValue: when the example cannot be written as JSON.
+    """
+    data, params = split_example(example)
+    payload = _classify(data)[2] or {}
+    if params is not None:
+        payload = {**payload, "params": _jsonable(params)}
+    return payload
 
 
 def save_input_example(path: str, example: Any) -> dict[str, Any]:

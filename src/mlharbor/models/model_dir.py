@@ -77,6 +77,49 @@ def add_code_to_path(model_dir: str, conf: dict[str, Any]) -> None:
         sys.path.insert(0, code_dir)
 
 
+EXTRA_FILES = "extra_files"
+
+
+def copy_extra_files(extra_files: list[str] | None, model_dir: str) -> dict[str, Any]:
+    """Copy ``extra_files`` (local paths or artifact URIs) into ``<model>/extra_files``.
+
+    Returns:
+        The flavor keys that record them (``{"extra_files": [{"path": ...}]}``), or ``{}``.
+
+    Raises:
+        TypeError: ``extra_files`` is not a list.
+        ResourceDoesNotExist: a local file does not exist.
+    """
+    import urllib.parse
+
+    from mlharbor.exceptions import ResourceDoesNotExist
+
+    if not extra_files:
+        return {}
+    if not isinstance(extra_files, list):
+        raise TypeError("Extra files argument should be a list")
+    target = os.path.join(model_dir, EXTRA_FILES)
+    os.makedirs(target, exist_ok=True)
+    entries = []
+    for source in extra_files:
+        scheme = urllib.parse.urlparse(str(source)).scheme
+        if len(scheme) > 1 and scheme != "file":
+            from mlharbor.artifacts import download_artifacts
+
+            local = download_artifacts(artifact_uri=str(source), dst_path=target)
+        else:
+            local = str(source).removeprefix("file://")
+            if not os.path.exists(local):
+                raise ResourceDoesNotExist(f"Extra file '{source}' does not exist")
+            destination = os.path.join(target, os.path.basename(local.rstrip("/")))
+            if os.path.isdir(local):
+                shutil.copytree(local, destination, dirs_exist_ok=True)
+            else:
+                shutil.copy2(local, destination)
+        entries.append({"path": f"{EXTRA_FILES}/{os.path.basename(local.rstrip('/'))}"})
+    return {EXTRA_FILES: entries}
+
+
 @dataclass(frozen=True)
 class ModelDraft:
     """A model directory being written and the ``MLmodel`` that will describe it."""

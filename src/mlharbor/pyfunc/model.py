@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 from mlharbor.models.model_dir import copy_code_paths, model_directory
 from mlharbor.pyfunc.foreign_pickle import load_python_model_pickle
@@ -201,6 +202,17 @@ def save_model(
                 ["cloudpickle"], pip_requirements, extra_pip_requirements, conda_env
             ),
         )
+
+
+def get_default_pip_requirements() -> list[str]:
+    """The pinned requirement lines a saved python_function model lists by default."""
+    from mlharbor.models.environment import pinned_requirement
+
+    line = pinned_requirement("cloudpickle")
+    return [line] if line else []
+
+
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
 
 
 def _finish_signature(

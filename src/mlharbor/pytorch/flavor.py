@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = [
@@ -61,6 +62,9 @@ def get_default_pip_requirements() -> list[str]:
     return _requirement_lines([x for x in (pinned_requirement(p) for p in packages) if x])
 
 
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
+
+
 def _recorded_name(pickle_module: ModuleType) -> str:
     from mlharbor.pytorch import pickle_module as default_module
 
@@ -78,6 +82,7 @@ def save_model(
     pickle_module: ModuleType | None = None,
     signature: Any = None,
     input_example: Any = None,
+    extra_files: list[str] | None = None,
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
@@ -96,6 +101,8 @@ def save_model(
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) copied into ``extra_files/`` and
+            recorded in the flavor.
         kwargs: passed to ``torch.save``.
 
     Raises:
@@ -111,7 +118,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.model_dir import model_directory, record_inputs
+    from mlharbor.models.model_dir import copy_extra_files, model_directory, record_inputs
     from mlharbor.pytorch import pickle_module as default_module
     from mlharbor.sklearn.flavor import _infer_signature
 
@@ -158,6 +165,7 @@ def save_model(
             model_data=_DATA_DIR,
             pytorch_version=str(torch.__version__),
             code=code,
+            **copy_extra_files(extra_files, draft.directory),
         )
         draft.model.add_flavor(
             "python_function",
@@ -362,6 +370,7 @@ def log_model(
     signature: Any = None,
     input_example: Any = None,
     await_registration_for: int = 300,
+    extra_files: list[str] | None = None,
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
@@ -398,6 +407,7 @@ def log_model(
         pickle_module=pickle_module,
         signature=signature,
         input_example=input_example,
+        extra_files=extra_files,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         serialization_format=serialization_format,

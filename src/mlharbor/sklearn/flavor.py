@@ -13,6 +13,7 @@ import pickle
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, MlharborException, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = [
@@ -103,7 +104,7 @@ def save_model(
     conda_env: Any = None,
     code_paths: list[str] | None = None,
     mlflow_model: Model | None = None,
-    serialization_format: str = SERIALIZATION_FORMAT_CLOUDPICKLE,
+    serialization_format: str | None = None,
     signature: Any = None,
     input_example: Any = None,
     pip_requirements: Any = None,
@@ -111,6 +112,7 @@ def save_model(
     pyfunc_predict_fn: str = "predict",
     metadata: dict[str, Any] | None = None,
     skops_trusted_types: list[str] | None = None,
+    extra_files: list[str] | None = None,
     **kwargs: Any,
 ) -> None:
     """Save a scikit-learn estimator as a model directory at ``path``.
@@ -123,6 +125,8 @@ def save_model(
         input_example: example input, saved as ``input_example.json``.
         pyfunc_predict_fn: the estimator method pyfunc ``predict`` calls.
         skops_trusted_types: types skops may load (skops format only).
+        extra_files: files (local paths or artifact URIs) copied into ``extra_files/`` and
+            recorded in the flavor.
 
     Raises:
         InvalidParameterValue: for an unknown format or predict function.
@@ -135,8 +139,10 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.model_dir import model_directory, record_inputs
+    from mlharbor.models.model_dir import copy_extra_files, model_directory, record_inputs
 
+    # None (MLflow's default) means mlharbor's default: cloudpickle, which loads any estimator
+    serialization_format = serialization_format or SERIALIZATION_FORMAT_CLOUDPICKLE
     if serialization_format not in SUPPORTED_SERIALIZATION_FORMATS:
         raise InvalidParameterValue(
             f"Unrecognized serialization format: {serialization_format}. Please specify one of "
@@ -179,14 +185,32 @@ def save_model(
             serialization_format=serialization_format,
             code=code,
             skops_trusted_types=trusted,
+            **copy_extra_files(extra_files, draft.directory),
         )
-        packages = ["scikit-learn", "numpy", "pandas", "scipy"]
+        packages = list(_PACKAGES)
         if serialization_format in (SERIALIZATION_FORMAT_CLOUDPICKLE, SERIALIZATION_FORMAT_SKOPS):
             packages.append(serialization_format)
         write_environment(
             draft.directory,
             resolve_requirements(packages, pip_requirements, extra_pip_requirements, conda_env),
         )
+
+
+_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy")
+
+
+def get_default_pip_requirements(
+    include_cloudpickle: bool = False, include_skops: bool = False
+) -> list[str]:
+    """The pinned requirement lines a saved model lists by default."""
+    from mlharbor.models.environment import pinned_requirement
+
+    packages = [*_PACKAGES, *(["cloudpickle"] if include_cloudpickle else [])]
+    packages += ["skops"] if include_skops else []
+    return [line for line in (pinned_requirement(p) for p in packages) if line]
+
+
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
 
 
 def _infer_signature(sk_model: Any, example: Any, predict_fn: str) -> Any:
@@ -274,7 +298,7 @@ def log_model(
     artifact_path: str | None = None,
     conda_env: Any = None,
     code_paths: list[str] | None = None,
-    serialization_format: str = SERIALIZATION_FORMAT_CLOUDPICKLE,
+    serialization_format: str | None = None,
     registered_model_name: str | None = None,
     signature: Any = None,
     input_example: Any = None,
@@ -283,6 +307,7 @@ def log_model(
     extra_pip_requirements: Any = None,
     pyfunc_predict_fn: str = "predict",
     metadata: dict[str, Any] | None = None,
+    extra_files: list[str] | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
     model_type: str | None = None,
@@ -318,6 +343,7 @@ def log_model(
         serialization_format=serialization_format,
         signature=signature,
         input_example=input_example,
+        extra_files=extra_files,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         pyfunc_predict_fn=pyfunc_predict_fn,

@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
+from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
 
 __all__ = ["FLAVOR_NAME", "get_default_pip_requirements", "load_model", "log_model", "save_model"]
@@ -32,6 +33,9 @@ def get_default_pip_requirements() -> list[str]:
 
     line = pinned_requirement(_distribution())
     return [line] if line else []
+
+
+get_default_conda_env = conda_env_getter(get_default_pip_requirements)
 
 
 def _distribution() -> str:
@@ -62,6 +66,7 @@ def save_model(
     extra_pip_requirements: Any = None,
     model_format: str = "ubj",
     metadata: dict[str, Any] | None = None,
+    extra_files: list[str] | None = None,
     **kwargs: Any,
 ) -> None:
     """Save an XGBoost Booster or scikit-learn-API model as a model directory at ``path``.
@@ -72,6 +77,8 @@ def save_model(
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) copied into ``extra_files/`` and
+            recorded in the flavor.
         kwargs: passed to the model's own ``save_model``.
 
     Raises:
@@ -85,7 +92,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
-    from mlharbor.models.model_dir import model_directory, record_inputs
+    from mlharbor.models.model_dir import copy_extra_files, model_directory, record_inputs
     from mlharbor.sklearn.flavor import _infer_signature
 
     if model_format not in _MODEL_FORMATS:
@@ -119,6 +126,7 @@ def save_model(
             model_class=_class_name(xgb_model),
             model_format=model_format,
             code=code,
+            **copy_extra_files(extra_files, draft.directory),
         )
         write_environment(
             draft.directory,
@@ -218,6 +226,7 @@ def log_model(
     extra_pip_requirements: Any = None,
     model_format: str = "ubj",
     metadata: dict[str, Any] | None = None,
+    extra_files: list[str] | None = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
@@ -249,6 +258,7 @@ def log_model(
         code_paths=code_paths,
         signature=signature,
         input_example=input_example,
+        extra_files=extra_files,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         model_format=model_format,

@@ -5,11 +5,14 @@ from __future__ import annotations
 from mlharbor.store.tracking.sql.experiments import ExperimentsMixin
 from mlharbor.store.tracking.sql.inputs import InputsMixin
 from mlharbor.store.tracking.sql.logged_models import LoggedModelsMixin
+from mlharbor.store.tracking.sql.purge import PurgeMixin
 from mlharbor.store.tracking.sql.run_data import RunDataMixin
 from mlharbor.store.tracking.sql.runs import RunsMixin
 
 
-class SqlTrackingStore(ExperimentsMixin, RunsMixin, RunDataMixin, InputsMixin, LoggedModelsMixin):
+class SqlTrackingStore(
+    ExperimentsMixin, RunsMixin, RunDataMixin, InputsMixin, LoggedModelsMixin, PurgeMixin
+):
     """Tracking store over SQLAlchemy Core; implements :class:`TrackingStore`.
 
     Args:
