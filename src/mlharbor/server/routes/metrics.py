@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mlharbor.entities import Metric
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.server.context import ServerContext
 from mlharbor.server.params import Field, Kind, Params
@@ -16,7 +15,7 @@ routes = Routes()
 MAX_HISTORY_RESULTS = 2**31 - 1
 MAX_BULK_RUNS = 100
 MAX_BULK_POINTS = 25000
-DEFAULT_BULK_POINTS = 320
+MAX_SAMPLE_POINTS = 2500
 
 
 @routes.json(
@@ -35,19 +34,6 @@ def get_metric_history(ctx: ServerContext, p: Params) -> JsonDict:
     return page_reply("metrics", page, metric_to_json)
 
 
-def _sample(points: list[Metric], limit: int) -> list[Metric]:
-    """At most ``limit`` points spread evenly over the steps, always keeping the first and last
-    step, so a chart keeps its shape."""
-    steps = sorted({m.step for m in points})
-    if len(steps) <= limit:
-        return points
-    if limit == 1:
-        keep = {steps[-1]}
-    else:
-        keep = {steps[round(i * (len(steps) - 1) / (limit - 1))] for i in range(limit)}
-    return [m for m in points if m.step in keep]
-
-
 @routes.json(
     "GET",
     "mlflow/metrics/get-history-bulk-interval",
@@ -64,27 +50,15 @@ def get_history_bulk_interval(ctx: ServerContext, p: Params) -> JsonDict:
             f"GetMetricHistoryBulkInterval request must specify at most {MAX_BULK_RUNS} run_ids. "
             f"Received {len(run_ids)} run_ids."
         )
-    start, end = p["start_step"], p["end_step"]
-    if (start is None) != (end is None):
-        raise InvalidParameterValue(
-            "If either start step or end step are specified, both must be specified."
-        )
-    if start is not None and end is not None and start > end:
-        raise InvalidParameterValue("end_step must be greater than start_step.")
-    limit = check_max_results(p["max_results"], DEFAULT_BULK_POINTS, MAX_BULK_POINTS)
-    assert limit is not None
-    metrics: list[JsonDict] = []
-    for run_id in run_ids:
-        points = [
-            m
-            for m in ctx.store.get_metric_history(run_id, p["metric_key"])
-            if start is None or start <= m.step <= end
-        ]
-        for metric in _sample(points, limit):
-            encoded = metric_to_json(metric)
-            encoded["run_id"] = run_id
-            metrics.append(encoded)
-    return {"metrics": metrics} if metrics else {}
+    limit = MAX_SAMPLE_POINTS if p["max_results"] is None else p["max_results"]
+    if not 1 <= limit <= MAX_SAMPLE_POINTS:
+        raise InvalidParameterValue(f"max_results must be between 1 and {MAX_SAMPLE_POINTS}.")
+    sampled = ctx.store.get_metric_history_bulk_interval(
+        run_ids, p["metric_key"], limit, p["start_step"], p["end_step"]
+    )
+    if not sampled:
+        return {}
+    return {"metrics": [metric_to_json(metric, include_run_id=True) for metric in sampled]}
 
 
 @routes.json(

@@ -135,6 +135,19 @@ class RunDataStore(Protocol):
         """Every point of one metric, ordered by step, timestamp, value."""
         ...
 
+    def get_metric_history_bulk_interval(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_results: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """Per run, ``max_results`` points spread evenly over the ordered history (every point
+        when there are fewer), the last point always included; each point names its run.
+        ``start_step`` and ``end_step`` (both or neither) limit the steps sampled."""
+        ...
+
     def log_inputs(
         self,
         run_id: str,

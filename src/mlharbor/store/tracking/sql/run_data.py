@@ -23,6 +23,7 @@ from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.store.tracking.sql import schema
 from mlharbor.store.tracking.sql.base import SqlStoreBase
 from mlharbor.store.tracking.sql.engine import reading, writing
+from mlharbor.store.tracking.sql.sampling import check_sample_request, sample_history
 from mlharbor.utils.validation import (
     MAX_ENTITY_KEY_LENGTH,
     check_length,
@@ -69,13 +70,24 @@ def _metric_sql(paramstyle: str) -> tuple[str, str]:
         "INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan, dataset_name, "
         f"dataset_digest, model_id) VALUES ({marks}) ON CONFLICT DO NOTHING"
     )
-    latest = (
-        "INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan) "
-        f"VALUES ({marks.rsplit(', ', 3)[0]}) "
-        "ON CONFLICT (run_uuid, key) DO UPDATE SET step = excluded.step, "
-        "timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan "
-        "WHERE (excluded.step, excluded.timestamp, excluded.value) > "
+    newer = (
+        "(excluded.step, excluded.timestamp, excluded.value) > "
         "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)"
+    )
+    moved = ", ".join(
+        f"{column} = CASE WHEN {newer} THEN excluded.{column} ELSE latest_metrics.{column} END"
+        for column in ("step", "timestamp", "value", "is_nan")
+    )
+    # A dense series stays dense only when this batch continues it right after its last step
+    # (``excluded.dense_first_step`` is the batch's first step, or NULL if the batch has gaps).
+    # SET expressions read the row as it was before this update.
+    latest = (
+        "INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, "
+        f"dense_first_step) VALUES ({marks.rsplit(', ', 2)[0]}) "
+        f"ON CONFLICT (run_uuid, key) DO UPDATE SET {moved}, "
+        "dense_first_step = CASE WHEN excluded.dense_first_step = latest_metrics.step + 1 "
+        "THEN latest_metrics.dense_first_step END "
+        f"WHERE {newer} OR latest_metrics.dense_first_step IS NOT NULL"
     )
     return points, latest
 
@@ -86,6 +98,8 @@ def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]
         return
     rows: list[tuple[Any, ...]] = []
     latest: dict[str, tuple[int, int, float, bool]] = {}
+    # key -> [first step, last step, steps so far ascend by exactly one]
+    runs_of_steps: dict[str, list[Any]] = {}
     linked = False
     for metric in metrics:
         value, is_nan = storable_metric_value(metric.value)
@@ -109,9 +123,21 @@ def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]
         current = latest.get(key)
         if current is None or (step, timestamp, value) > current[:3]:
             latest[key] = (step, timestamp, value, is_nan)
+        steps = runs_of_steps.get(key)
+        if steps is None:
+            runs_of_steps[key] = [step, step, True]
+        else:
+            steps[2] = steps[2] and step == steps[1] + 1
+            steps[1] = step
     points_sql, latest_sql = _metric_sql(connection.dialect.paramstyle)
     connection.exec_driver_sql(points_sql, rows)
-    connection.exec_driver_sql(latest_sql, [(run_id, key, *rank) for key, rank in latest.items()])
+    connection.exec_driver_sql(
+        latest_sql,
+        [
+            (run_id, key, *rank, runs_of_steps[key][0] if runs_of_steps[key][2] else None)
+            for key, rank in latest.items()
+        ],
+    )
     if linked:
         _write_model_metrics(connection, [row for row in rows if row[8]])
 
@@ -299,6 +325,28 @@ class RunDataMixin(SqlStoreBase):
                 points = points[:max_results]
                 token = encode_offset(offset + max_results)
             return PagedList(_to_metrics(metric_key, points), token)
+
+    def get_metric_history_bulk_interval(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_results: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """A chart sample of at most ``max_results`` points per run (see :mod:`.sampling`),
+        each point carrying its ``run_id``; steps limited to ``[start_step, end_step]`` if given.
+        """
+        check_sample_request(max_results, start_step, end_step)
+        sampled: list[Metric] = []
+        with reading(self._engine) as connection:
+            for run_id in run_ids:
+                self._run_row(connection, run_id)
+            for run_id in run_ids:
+                sampled += sample_history(
+                    connection, run_id, metric_key, max_results, start_step, end_step
+                )
+        return sampled
 
 
 def _history_rows(
