@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from starlette.responses import Response, StreamingResponse
+
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.server.context import ServerContext
 from mlharbor.server.params import Field, Kind, Params
 from mlharbor.server.routes import JsonDict, Routes
 from mlharbor.server.routes.common import check_max_results, page_reply
 from mlharbor.server.routes.runs import RUN_ID
+from mlharbor.store.tracking.protocol import MetricHistoryChunks, StreamsMetricHistory
 from mlharbor.wire import metric_to_json
 
 routes = Routes()
@@ -26,12 +33,43 @@ MAX_SAMPLE_POINTS = 2500
     Field("max_results", Kind.INT),
     Field("page_token"),
 )
-def get_metric_history(ctx: ServerContext, p: Params) -> JsonDict:
+def get_metric_history(ctx: ServerContext, p: Params) -> JsonDict | Response:
     max_results = check_max_results(p["max_results"], None, MAX_HISTORY_RESULTS)
+    token = p["page_token"] or None
+    if isinstance(ctx.store, StreamsMetricHistory):
+        stream = ctx.store.metric_history_stream(p["run_id"], p["metric_key"], max_results, token)
+        return StreamingResponse(_history_json(stream), media_type="application/json")
     page = ctx.store.get_metric_history(
-        p["run_id"], p["metric_key"], max_results=max_results, page_token=p["page_token"] or None
+        p["run_id"], p["metric_key"], max_results=max_results, page_token=token
     )
     return page_reply("metrics", page, metric_to_json)
+
+
+def _history_json(stream: MetricHistoryChunks) -> Iterator[bytes]:
+    """The body ``page_reply`` would build, encoded chunk by chunk as rows leave the cursor."""
+    chunks = stream.chunks()
+    first = next(chunks, None)
+    if first is None:
+        yield b"{}"
+        return
+    yield b'{"metrics":[' + _points_json(stream.key, first)
+    for chunk in chunks:
+        yield b"," + _points_json(stream.key, chunk)
+    tail = b"]"
+    if stream.next_page_token:
+        tail += b',"next_page_token":' + orjson.dumps(stream.next_page_token)
+    yield tail + b"}"
+
+
+def _points_json(key: str, rows: list[tuple[Any, ...]]) -> bytes:
+    """``metric_to_json`` of each ``(value, is_nan, timestamp, step)`` row, comma-separated.
+
+    Stored values are finite or NaN (infinities are clamped when logged)."""
+    points = [
+        {"key": key, "value": "NaN" if is_nan else value, "timestamp": timestamp, "step": step}
+        for value, is_nan, timestamp, step in rows
+    ]
+    return orjson.dumps(points)[1:-1]
 
 
 @routes.json(

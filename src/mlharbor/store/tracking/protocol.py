@@ -7,8 +7,8 @@ Timestamps are milliseconds since the epoch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from mlharbor.entities import (
     DatasetInput,
@@ -196,6 +196,32 @@ class LoggedModelStore(Protocol):
         order_by: Sequence[dict[str, object]] | None = None,
         page_token: str | None = None,
     ) -> PagedList[LoggedModel]: ...
+
+
+class MetricHistoryChunks(Protocol):
+    """One metric's history read on demand: ``chunks()`` yields non-empty lists of
+    ``(value, is_nan, timestamp, step)`` rows in history order; ``next_page_token`` is set once
+    they are exhausted, when ``max_results`` cut the history short."""
+
+    key: str
+    next_page_token: str | None
+
+    def chunks(self) -> Iterator[list[tuple[Any, ...]]]: ...
+
+
+@runtime_checkable
+class StreamsMetricHistory(Protocol):
+    """A store that can hand out a metric history in chunks (the SQL store)."""
+
+    def metric_history_stream(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> MetricHistoryChunks:
+        """Check the run and arguments now, read the rows while iterating."""
+        ...
 
 
 @runtime_checkable
