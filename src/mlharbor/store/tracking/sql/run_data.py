@@ -93,6 +93,14 @@ def _metric_sql(paramstyle: str) -> tuple[str, str]:
     return points, latest
 
 
+_PG_POINTS_SQL = (
+    "INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan, dataset_name, "
+    "dataset_digest, model_id) SELECT %s::varchar, * FROM unnest(%s::varchar[], %s::bigint[], "
+    "%s::bigint[], %s::float8[], %s::boolean[], %s::varchar[], %s::varchar[], %s::varchar[]) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
 def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
     """Append validated metric points and move ``latest_metrics`` forward where they are newer."""
     if not metrics:
@@ -131,7 +139,13 @@ def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]
             steps[2] = steps[2] and step == steps[1] + 1
             steps[1] = step
     points_sql, latest_sql = _metric_sql(connection.dialect.paramstyle)
-    connection.exec_driver_sql(points_sql, rows)
+    if connection.dialect.name == "postgresql":
+        # One statement over column arrays: psycopg's executemany costs a round of Python
+        # work per row, which dominates a thousand-point batch.
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        connection.exec_driver_sql(_PG_POINTS_SQL, (run_id, *columns[1:]))
+    else:
+        connection.exec_driver_sql(points_sql, rows)
     connection.exec_driver_sql(
         latest_sql,
         [
