@@ -85,6 +85,13 @@ runs = Table(
     Column("artifact_uri", String(2200), nullable=False),
     Column("deleted_time", BigInteger, nullable=True),
     Index("ix_runs_experiment_start", "experiment_id", "start_time", "run_uuid"),
+    # Pattern operators: PostgreSQL's LIKE 'prefix%' reads this range under any collation.
+    Index(
+        "ix_runs_experiment_name",
+        "experiment_id",
+        "name",
+        postgresql_ops={"name": "varchar_pattern_ops"},
+    ),
 )
 
 run_tags = Table(
