@@ -119,8 +119,11 @@ def get_history_bulk(ctx: ServerContext, p: Params) -> JsonDict:
     assert limit is not None
     metrics: list[JsonDict] = []
     for run_id in run_ids:
-        history = ctx.store.get_metric_history(run_id, p["metric_key"])
-        for metric in history[: limit - len(metrics)]:
+        # Read only the points that still fit, not the whole history.
+        history = ctx.store.get_metric_history(
+            run_id, p["metric_key"], max_results=limit - len(metrics)
+        )
+        for metric in history:
             encoded = metric_to_json(metric)
             encoded["run_id"] = run_id
             metrics.append(encoded)
