@@ -8,6 +8,10 @@ table and writes ``.bench/paths.json``.
 
     python -m benchmarks.paths --quick --rounds 3    # small sizes
     python -m benchmarks.paths --rounds 3            # the sizes of the figures in README.md
+    python -m benchmarks.paths --quick --postgres    # write paths on PostgreSQL
+
+With ``--postgres`` both servers use their own database of one throw-away PostgreSQL cluster
+and only the write workloads run (the bulk loader writes SQLite files).
 """
 
 from __future__ import annotations
@@ -184,9 +188,9 @@ def artifacts(base_url: str, mib: int) -> dict[str, float]:
 
 
 class Target:
-    """One running server with its bulk-loaded data."""
+    """One running server with its bulk-loaded data (SQLite) or writes only (PostgreSQL)."""
 
-    def __init__(self, impl: str, server: RunningServer, db: Path, workdir: Path) -> None:
+    def __init__(self, impl: str, server: RunningServer, db: Path | None, workdir: Path) -> None:
         self.impl = impl
         self.server = server
         self.client = Client(server.url)
@@ -200,6 +204,8 @@ class Target:
         self.workdir = workdir
 
     def load(self, sizes: dict[str, int]) -> None:
+        if self.db is None:
+            return
         # mlharbor records that steps logged in order have no gaps; loading says so too.
         gapless = self.impl == "mlharbor"
         bulkload.load_history(self.db, self.history_run, sizes["points"], gapless=gapless)
@@ -220,6 +226,10 @@ class Target:
             "log_metric_req_s": log_metric(client, self.writes, sizes),
             "log_batch_metrics_s": log_batch(client, self.writes, sizes),
             "training_runs_s": training_runs(client, self.writes, sizes),
+        }
+        if self.db is None:
+            return figures
+        figures |= {
             "chart_sample_ms": sample_chart(client, self.history_run, "loss", repeat),
             "chart_sample_short_ms": sample_chart(
                 client, self.history_run, SHORT_HISTORY_KEY, repeat
@@ -235,13 +245,23 @@ class Target:
         return figures
 
 
-def start_targets(stack: ExitStack, scratch: Path) -> Iterator[tuple[str, Path, Path, Any]]:
+def start_targets(
+    stack: ExitStack, scratch: Path, postgres: bool
+) -> Iterator[tuple[str, Path | None, Path, RunningServer]]:
+    cluster = None
+    if postgres:
+        from tests.fixtures.postgres import postgres_cluster
+
+        cluster = stack.enter_context(postgres_cluster())
     for impl in IMPLS:
         workdir = scratch / impl
         workdir.mkdir()
-        db = workdir / "tracking.db"
+        db: Path | None = workdir / "tracking.db"
         port = free_port()
-        cmd = server_command(impl, db, workdir / "artifacts", port, None)
+        cmd = server_command(impl, workdir / "tracking.db", workdir / "artifacts", port, None)
+        if cluster is not None:
+            cmd[cmd.index("--backend-store-uri") + 1] = cluster.url(cluster.create_database())
+            db = None
         print(f"starting {impl} server ...", file=sys.stderr, flush=True)
         server = stack.enter_context(run_server(cmd, port, "/health", cwd=workdir, timeout_s=300))
         yield impl, db, workdir, server
@@ -269,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds, order flipping each")
     parser.add_argument("--points", type=int, help="points in the long metric history")
     parser.add_argument("--runs", type=int, help="runs in the searched experiment")
+    parser.add_argument("--postgres", action="store_true", help="write paths on PostgreSQL")
     args = parser.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
     if args.points:
@@ -280,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     idle: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="mlharbor-bench-") as tmp, ExitStack() as stack:
         targets = {}
-        for impl, db, workdir, server in start_targets(stack, Path(tmp)):
+        for impl, db, workdir, server in start_targets(stack, Path(tmp), args.postgres):
             targets[impl] = Target(impl, server, db, workdir)
         for target in targets.values():
             target.load(sizes)
@@ -301,15 +322,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows = [Row("idle RSS (MiB)", idle["mlharbor"], idle["mlflow"], higher_is_better=False)]
     for label, key, higher in ROWS:
+        if key not in medians["mlharbor"]:
+            continue
         text = label.format(points=f"{sizes['points']:,}", short=f"{sizes['points'] // 10:,}")
         rows.append(Row(text, medians["mlharbor"][key], medians["mlflow"][key], higher))
+    backend = "PostgreSQL" if args.postgres else "SQLite"
     title = (
-        f"Tracking server hot paths, SQLite, median of {args.rounds} rounds "
+        f"Tracking server hot paths, {backend}, median of {args.rounds} rounds "
         "(speed-up > 1: mlharbor better)"
     )
     print(render_table(title, rows))
     path = write_json(
-        "paths",
+        "paths-postgres" if args.postgres else "paths",
         {
             "machine": machine(),
             "load_average": os.getloadavg(),
