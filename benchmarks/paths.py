@@ -260,7 +260,11 @@ def start_targets(
         port = free_port()
         cmd = server_command(impl, workdir / "tracking.db", workdir / "artifacts", port, None)
         if cluster is not None:
-            cmd[cmd.index("--backend-store-uri") + 1] = cluster.url(cluster.create_database())
+            uri = cluster.url(cluster.create_database())
+            if impl == "mlflow":
+                # MLflow's SQLAlchemy picks psycopg 3 for postgresql://; its venv has psycopg2.
+                uri = uri.replace("postgresql://", "postgresql+psycopg2://", 1)
+            cmd[cmd.index("--backend-store-uri") + 1] = uri
             db = None
         print(f"starting {impl} server ...", file=sys.stderr, flush=True)
         server = stack.enter_context(run_server(cmd, port, "/health", cwd=workdir, timeout_s=300))
