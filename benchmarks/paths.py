@@ -17,6 +17,7 @@ and only the write workloads run (the bulk loader writes SQLite files).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -271,6 +272,21 @@ def start_targets(
         yield impl, db, workdir, server
 
 
+def _first_contact(make: Callable[[], Target]) -> Target:
+    """``make()``, tried again while a server just started drops connections (uvicorn may
+    still be restarting a worker that missed its first health check on a busy machine)."""
+    import requests
+
+    for attempt in range(5):
+        try:
+            return make()
+        except requests.ConnectionError:
+            if attempt == 4:
+                raise
+            time.sleep(3)
+    raise AssertionError("unreachable")
+
+
 ROWS = [
     ("log-metric, 1 thread (req/s)", "log_metric_req_s", True),
     ("log-batch x1000 (metrics/s)", "log_batch_metrics_s", True),
@@ -306,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mlharbor-bench-") as tmp, ExitStack() as stack:
         targets = {}
         for impl, db, workdir, server in start_targets(stack, Path(tmp), args.postgres):
-            targets[impl] = Target(impl, server, db, workdir)
+            targets[impl] = _first_contact(functools.partial(Target, impl, server, db, workdir))
         for target in targets.values():
             target.load(sizes)
             idle[target.impl] = target.idle_rss
