@@ -152,8 +152,14 @@ def load_runs(db_path: Path, layout: str, experiment_id: str, artifact_root: str
     return time.perf_counter() - start
 
 
-def load_history(db_path: Path, run: str, points: int) -> float:
-    """Give metric :data:`HISTORY_KEY` of ``run`` ``points`` steps; return seconds."""
+def load_history(
+    db_path: Path, run: str, points: int, *, key: str = HISTORY_KEY, gapless: bool = False
+) -> float:
+    """Give metric ``key`` of ``run`` ``points`` steps, 0 to ``points - 1``; return seconds.
+
+    ``gapless`` also fills mlharbor's ``latest_metrics.dense_first_step``, which its write path
+    sets for steps logged in this order (MLflow's schema has no such column).
+    """
     start = time.perf_counter()
     conn = sqlite3.connect(db_path, timeout=120)
     try:
@@ -162,13 +168,18 @@ def load_history(db_path: Path, run: str, points: int) -> float:
                 conn,
                 "INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)"
                 " VALUES (?, ?, ?, ?, ?, 0)",
-                ((run, HISTORY_KEY, 1.0 / (j + 1), BASE_TIME_MS + j, j) for j in range(points)),
+                ((run, key, 1.0 / (j + 1), BASE_TIME_MS + j, j) for j in range(points)),
             )
             conn.execute(
                 "INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)"
                 " VALUES (?, ?, ?, ?, ?, 0)",
-                (run, HISTORY_KEY, 1.0 / points, BASE_TIME_MS + points - 1, points - 1),
+                (run, key, 1.0 / points, BASE_TIME_MS + points - 1, points - 1),
             )
+            if gapless:
+                conn.execute(
+                    "UPDATE latest_metrics SET dense_first_step = 0 WHERE run_uuid = ? AND key = ?",
+                    (run, key),
+                )
     finally:
         conn.close()
     return time.perf_counter() - start

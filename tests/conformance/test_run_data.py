@@ -312,32 +312,3 @@ def test_failure_found_while_writing_rolls_back_the_batch(tracking_store: Tracki
     _assert_untouched(tracking_store, run_id)
     assert tracking_store.get_run(run_id).info.run_name == name_before
 
-
-def test_sampled_history_keeps_first_last_and_every_point_at_kept_steps(
-    tracking_store: TrackingStore,
-) -> None:
-    run_id = _new_run(tracking_store)
-    metrics = [Metric("loss", 1 / (i + 1), 1000 + i, i) for i in range(100)]
-    metrics.append(Metric("loss", 0.25, 2000, 45))  # a second point at a kept step
-    tracking_store.log_batch(run_id, metrics=metrics)
-    sampled = tracking_store.sample_metric_history(run_id, "loss", 12)
-    # Twelve steps spread evenly over 0..99, the first and last among them.
-    assert sorted({m.step for m in sampled}) == list(range(0, 100, 9))
-    order = [(m.step, m.timestamp) for m in sampled]
-    assert order == sorted(order)
-    assert len([m for m in sampled if m.step == 45]) == 2
-    window = tracking_store.sample_metric_history(run_id, "loss", 5, 10, 20)
-    assert sorted({m.step for m in window}) == [10, 12, 15, 18, 20]
-    # Steps with gaps are picked by their rank among the logged steps too.
-    tracking_store.log_batch(run_id, metrics=[Metric("gappy", i, 1000, i * 10) for i in range(100)])
-    gappy = tracking_store.sample_metric_history(run_id, "gappy", 12)
-    assert [m.step for m in gappy] == list(range(0, 1000, 90))
-    # Irregular steps are picked by their rank among the logged steps.
-    irregular = [0, 1, 2, 3, 97, 98, 99]
-    tracking_store.log_batch(run_id, metrics=[Metric("odd", 1.0, 1000, s) for s in irregular])
-    assert [m.step for m in tracking_store.sample_metric_history(run_id, "odd", 3)] == [0, 3, 99]
-    everything = tracking_store.sample_metric_history(run_id, "loss", 1000)
-    assert len(everything) == 101
-    assert tracking_store.sample_metric_history(run_id, "missing", 10) == []
-    with raises_code("RESOURCE_DOES_NOT_EXIST"):
-        tracking_store.sample_metric_history("0123456789abcdef0123456789abcdef", "loss", 10)

@@ -243,6 +243,8 @@ class HarborApp:
             params = await self._params(route, scope, receive, path_params)
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(self.executor, route.handler, self.context, params)
+            if isinstance(result, Response):  # a handler streaming its JSON answer
+                return result
             return Response(
                 orjson.dumps(result if result is not None else {}),
                 media_type="application/json",

@@ -100,3 +100,35 @@ def test_bulk_history_concatenates_runs_up_to_the_cap(client: TestClient) -> Non
         "/ajax-api/2.0/mlflow/metrics/get-history-bulk", params=[*query, ("max_results", "5")]
     ).json()
     assert len(capped["metrics"]) == 5
+
+
+def test_streamed_history_is_the_paged_reply(client: TestClient) -> None:
+    """The history is encoded chunk by chunk; the body is the one the store's page gives."""
+    from mlharbor.server.routes.common import page_reply
+    from mlharbor.store.tracking.sql import history_stream
+    from mlharbor.wire import metric_to_json
+
+    run_id = _run_with_history(client, 25)
+    nan = {"key": "loss", "value": "NaN", "timestamp": 1, "step": 30}
+    client.post(f"{API}/runs/log-metric", json={"run_id": run_id, **nan})
+    store = client.app.context.store  # type: ignore[attr-defined]
+    original = history_stream.CHUNK_ROWS
+    history_stream.CHUNK_ROWS = 4  # several chunks, one of them cut by max_results
+    try:
+        for query in ({}, {"max_results": "10"}, {"max_results": "26"}, {"max_results": "7"}):
+            params = {"run_id": run_id, "metric_key": "loss", **query}
+            token: str | None = None
+            while True:
+                sent = client.get(
+                    f"{API}/metrics/get-history",
+                    params={**params, **({"page_token": token} if token else {})},
+                )
+                limit = int(query["max_results"]) if query else None
+                page = store.get_metric_history(run_id, "loss", limit, token)
+                assert sent.json() == page_reply("metrics", page, metric_to_json)
+                token = page.token
+                if token is None:
+                    break
+    finally:
+        history_stream.CHUNK_ROWS = original
+    assert client.get(f"{API}/metrics/get-history?run_id={run_id}&metric_key=x").json() == {}

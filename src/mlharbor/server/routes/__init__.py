@@ -21,7 +21,8 @@ Entry format (:class:`Route`):
 * JSON routes (``raw=False``): ``request`` is the :class:`~mlharbor.server.params.RequestSpec`
   validated before the handler; path parameters are merged into the request first. The handler
   ``(ctx, params) -> dict | None`` runs in a worker thread; its result is the JSON body
-  (``None`` means ``{}``).
+  (``None`` means ``{}``). A handler may instead return a ``Response`` (a JSON body streamed
+  as it is encoded), which is sent as it is.
 * Raw routes (``raw=True``): ``async (ctx, request) -> Response`` on the event loop, for streams
   and non-JSON answers; path parameters are in ``request.path_params``.
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["API_PREFIXES", "ROUTE_MODULES", "Route", "Routes", "all_routes", "expand_paths"]
 
 JsonDict = dict[str, Any]
-JsonHandler = Callable[["ServerContext", Params], JsonDict | None]
+JsonHandler = Callable[["ServerContext", Params], "JsonDict | Response | None"]
 RawHandler = Callable[["ServerContext", "Request"], Awaitable["Response"]]
 F = TypeVar("F", bound=Callable[..., Any])
 

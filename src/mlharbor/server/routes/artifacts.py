@@ -113,13 +113,20 @@ def _media_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
+# Bytes per read of a served file: each read is a hop to a worker thread, so large reads cut
+# that overhead sixteen-fold against Starlette's 64 KiB default at little memory cost.
+FILE_CHUNK_BYTES = 1024 * 1024
+
+
 def _file_response(local_path: str, name: str, cleanup: str | None = None) -> Response:
-    return FileResponse(
+    response = FileResponse(
         local_path,
         media_type=_media_type(name),
         filename=name,
         background=BackgroundTask(shutil.rmtree, cleanup, True) if cleanup else None,
     )
+    response.chunk_size = FILE_CHUNK_BYTES
+    return response
 
 
 def _fetch_location_file(ctx: ServerContext, artifact_uri: str, path: str) -> tuple[str, str]:

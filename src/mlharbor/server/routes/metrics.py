@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from starlette.responses import Response, StreamingResponse
+
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.server.context import ServerContext
 from mlharbor.server.params import Field, Kind, Params
 from mlharbor.server.routes import JsonDict, Routes
 from mlharbor.server.routes.common import check_max_results, page_reply
 from mlharbor.server.routes.runs import RUN_ID
+from mlharbor.store.tracking.protocol import MetricHistoryChunks, StreamsMetricHistory
 from mlharbor.wire import metric_to_json
 
 routes = Routes()
@@ -15,7 +22,7 @@ routes = Routes()
 MAX_HISTORY_RESULTS = 2**31 - 1
 MAX_BULK_RUNS = 100
 MAX_BULK_POINTS = 25000
-DEFAULT_BULK_POINTS = 320
+MAX_SAMPLE_POINTS = 2500
 
 
 @routes.json(
@@ -26,12 +33,43 @@ DEFAULT_BULK_POINTS = 320
     Field("max_results", Kind.INT),
     Field("page_token"),
 )
-def get_metric_history(ctx: ServerContext, p: Params) -> JsonDict:
+def get_metric_history(ctx: ServerContext, p: Params) -> JsonDict | Response:
     max_results = check_max_results(p["max_results"], None, MAX_HISTORY_RESULTS)
+    token = p["page_token"] or None
+    if isinstance(ctx.store, StreamsMetricHistory):
+        stream = ctx.store.metric_history_stream(p["run_id"], p["metric_key"], max_results, token)
+        return StreamingResponse(_history_json(stream), media_type="application/json")
     page = ctx.store.get_metric_history(
-        p["run_id"], p["metric_key"], max_results=max_results, page_token=p["page_token"] or None
+        p["run_id"], p["metric_key"], max_results=max_results, page_token=token
     )
     return page_reply("metrics", page, metric_to_json)
+
+
+def _history_json(stream: MetricHistoryChunks) -> Iterator[bytes]:
+    """The body ``page_reply`` would build, encoded chunk by chunk as rows leave the cursor."""
+    chunks = stream.chunks()
+    first = next(chunks, None)
+    if first is None:
+        yield b"{}"
+        return
+    yield b'{"metrics":[' + _points_json(stream.key, first)
+    for chunk in chunks:
+        yield b"," + _points_json(stream.key, chunk)
+    tail = b"]"
+    if stream.next_page_token:
+        tail += b',"next_page_token":' + orjson.dumps(stream.next_page_token)
+    yield tail + b"}"
+
+
+def _points_json(key: str, rows: list[tuple[Any, ...]]) -> bytes:
+    """``metric_to_json`` of each ``(value, is_nan, timestamp, step)`` row, comma-separated.
+
+    Stored values are finite or NaN (infinities are clamped when logged)."""
+    points = [
+        {"key": key, "value": "NaN" if is_nan else value, "timestamp": timestamp, "step": step}
+        for value, is_nan, timestamp, step in rows
+    ]
+    return orjson.dumps(points)[1:-1]
 
 
 @routes.json(
@@ -50,22 +88,15 @@ def get_history_bulk_interval(ctx: ServerContext, p: Params) -> JsonDict:
             f"GetMetricHistoryBulkInterval request must specify at most {MAX_BULK_RUNS} run_ids. "
             f"Received {len(run_ids)} run_ids."
         )
-    start, end = p["start_step"], p["end_step"]
-    if (start is None) != (end is None):
-        raise InvalidParameterValue(
-            "If either start step or end step are specified, both must be specified."
-        )
-    if start is not None and end is not None and start > end:
-        raise InvalidParameterValue("end_step must be greater than start_step.")
-    limit = check_max_results(p["max_results"], DEFAULT_BULK_POINTS, MAX_BULK_POINTS)
-    assert limit is not None
-    metrics: list[JsonDict] = []
-    for run_id in run_ids:
-        for metric in ctx.store.sample_metric_history(run_id, p["metric_key"], limit, start, end):
-            encoded = metric_to_json(metric)
-            encoded["run_id"] = run_id
-            metrics.append(encoded)
-    return {"metrics": metrics} if metrics else {}
+    limit = MAX_SAMPLE_POINTS if p["max_results"] is None else p["max_results"]
+    if not 1 <= limit <= MAX_SAMPLE_POINTS:
+        raise InvalidParameterValue(f"max_results must be between 1 and {MAX_SAMPLE_POINTS}.")
+    sampled = ctx.store.get_metric_history_bulk_interval(
+        run_ids, p["metric_key"], limit, p["start_step"], p["end_step"]
+    )
+    if not sampled:
+        return {}
+    return {"metrics": [metric_to_json(metric, include_run_id=True) for metric in sampled]}
 
 
 @routes.json(
@@ -88,8 +119,11 @@ def get_history_bulk(ctx: ServerContext, p: Params) -> JsonDict:
     assert limit is not None
     metrics: list[JsonDict] = []
     for run_id in run_ids:
-        history = ctx.store.get_metric_history(run_id, p["metric_key"])
-        for metric in history[: limit - len(metrics)]:
+        # Read only the points that still fit, not the whole history.
+        history = ctx.store.get_metric_history(
+            run_id, p["metric_key"], max_results=limit - len(metrics)
+        )
+        for metric in history:
             encoded = metric_to_json(metric)
             encoded["run_id"] = run_id
             metrics.append(encoded)

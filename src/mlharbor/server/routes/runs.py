@@ -133,6 +133,20 @@ def search_runs(ctx: ServerContext, p: Params) -> JsonDict:
 
 def metric_from_request(data: Mapping[str, Any], run_id: str) -> Metric:
     """A metric from a request message, enforcing MLflow's required fields."""
+    key, value, timestamp, step = (data.get(f) for f in ("key", "value", "timestamp", "step"))
+    if (
+        type(key) is str
+        and key
+        and (type(value) is float or type(value) is int)
+        and type(timestamp) is int
+        and (step is None or type(step) is int)
+        and data.get("dataset_name") is None
+        and data.get("dataset_digest") is None
+        and data.get("model_id") is None
+    ):
+        # The message every client sends, read without the general decoding below (a batch
+        # holds a thousand of them); the result is the same.
+        return Metric(key, float(value), timestamp, step or 0, run_id=run_id)
     for required in ("key", "value", "timestamp"):
         if data.get(required) is None or data.get(required) == "":
             raise missing_value(required)
@@ -140,7 +154,6 @@ def metric_from_request(data: Mapping[str, Any], run_id: str) -> Metric:
     for name in ("dataset_name", "dataset_digest", "model_id"):
         value = data.get(name)
         optional[name] = None if value is None or value == "" else decode_str(value, name)
-    step = data.get("step")
     return Metric(
         key=decode_str(data["key"], "key"),
         value=decode_double(data["value"], "value"),

@@ -7,8 +7,8 @@ Timestamps are milliseconds since the epoch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from mlharbor.entities import (
     DatasetInput,
@@ -136,19 +136,17 @@ class RunDataStore(Protocol):
         """Every point of one metric, ordered by step, timestamp, value."""
         ...
 
-    def sample_metric_history(
+    def get_metric_history_bulk_interval(
         self,
-        run_id: str,
+        run_ids: Sequence[str],
         metric_key: str,
-        max_steps: int,
+        max_results: int,
         start_step: int | None = None,
         end_step: int | None = None,
     ) -> list[Metric]:
-        """Every point of one metric at no more than ``max_steps`` of its distinct steps
-        (those between ``start_step`` and ``end_step`` when given), spread evenly with the
-        first and last kept (:func:`~mlharbor.store.tracking.sampling.kept_ranks` over the
-        distinct steps, or over the step values when those evenly spaced were all logged);
-        ordered like the history."""
+        """Per run, ``max_results`` points spread evenly over the ordered history (every point
+        when there are fewer), the last point always included; each point names its run.
+        ``start_step`` and ``end_step`` (both or neither) limit the steps sampled."""
         ...
 
     def log_inputs(
@@ -201,6 +199,32 @@ class LoggedModelStore(Protocol):
         order_by: Sequence[dict[str, object]] | None = None,
         page_token: str | None = None,
     ) -> PagedList[LoggedModel]: ...
+
+
+class MetricHistoryChunks(Protocol):
+    """One metric's history read on demand: ``chunks()`` yields non-empty lists of
+    ``(value, is_nan, timestamp, step)`` rows in history order; ``next_page_token`` is set once
+    they are exhausted, when ``max_results`` cut the history short."""
+
+    key: str
+    next_page_token: str | None
+
+    def chunks(self) -> Iterator[list[tuple[Any, ...]]]: ...
+
+
+@runtime_checkable
+class StreamsMetricHistory(Protocol):
+    """A store that can hand out a metric history in chunks (the SQL store)."""
+
+    def metric_history_stream(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> MetricHistoryChunks:
+        """Check the run and arguments now, read the rows while iterating."""
+        ...
 
 
 @runtime_checkable

@@ -296,18 +296,22 @@ class RestTrackingStore(RestStoreBase):
             if max_results is not None or token is None:
                 return PagedList(points, token)
 
-    def sample_metric_history(
+    def get_metric_history_bulk_interval(
         self,
-        run_id: str,
+        run_ids: Sequence[str],
         metric_key: str,
-        max_steps: int,
+        max_results: int,
         start_step: int | None = None,
         end_step: int | None = None,
     ) -> list[Metric]:
-        body: dict[str, Any] = {"run_ids": [run_id], "metric_key": metric_key}
-        body["max_results"] = max_steps
-        if start_step is not None and end_step is not None:
+        body: dict[str, Any] = {
+            "run_ids": list(run_ids),
+            "metric_key": metric_key,
+            "max_results": max_results,
+        }
+        if start_step is not None:
             body["start_step"] = start_step
+        if end_step is not None:
             body["end_step"] = end_step
         response = self._call("metrics/get-history-bulk-interval", "GET", body)
         return [metric_from_json(m) for m in response.get("metrics", [])]

@@ -20,10 +20,11 @@ from sqlalchemy.sql.dml import Insert
 
 from mlharbor.entities import Metric, PagedList, Param, RunTag
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
-from mlharbor.store.tracking.sampling import kept_ranks
 from mlharbor.store.tracking.sql import schema
 from mlharbor.store.tracking.sql.base import SqlStoreBase
 from mlharbor.store.tracking.sql.engine import reading, writing
+from mlharbor.store.tracking.sql.history_stream import MetricHistoryStream
+from mlharbor.store.tracking.sql.sampling import check_sample_request, sample_history
 from mlharbor.utils.validation import (
     MAX_ENTITY_KEY_LENGTH,
     check_length,
@@ -70,15 +71,34 @@ def _metric_sql(paramstyle: str) -> tuple[str, str]:
         "INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan, dataset_name, "
         f"dataset_digest, model_id) VALUES ({marks}) ON CONFLICT DO NOTHING"
     )
-    latest = (
-        "INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan) "
-        f"VALUES ({marks.rsplit(', ', 3)[0]}) "
-        "ON CONFLICT (run_uuid, key) DO UPDATE SET step = excluded.step, "
-        "timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan "
-        "WHERE (excluded.step, excluded.timestamp, excluded.value) > "
+    newer = (
+        "(excluded.step, excluded.timestamp, excluded.value) > "
         "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)"
     )
+    moved = ", ".join(
+        f"{column} = CASE WHEN {newer} THEN excluded.{column} ELSE latest_metrics.{column} END"
+        for column in ("step", "timestamp", "value", "is_nan")
+    )
+    # A dense series stays dense only when this batch continues it right after its last step
+    # (``excluded.dense_first_step`` is the batch's first step, or NULL if the batch has gaps).
+    # SET expressions read the row as it was before this update.
+    latest = (
+        "INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, "
+        f"dense_first_step) VALUES ({marks.rsplit(', ', 2)[0]}) "
+        f"ON CONFLICT (run_uuid, key) DO UPDATE SET {moved}, "
+        "dense_first_step = CASE WHEN excluded.dense_first_step = latest_metrics.step + 1 "
+        "THEN latest_metrics.dense_first_step END "
+        f"WHERE {newer} OR latest_metrics.dense_first_step IS NOT NULL"
+    )
     return points, latest
+
+
+_PG_POINTS_SQL = (
+    "INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan, dataset_name, "
+    "dataset_digest, model_id) SELECT %s::varchar, * FROM unnest(%s::varchar[], %s::bigint[], "
+    "%s::bigint[], %s::float8[], %s::boolean[], %s::varchar[], %s::varchar[], %s::varchar[]) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
@@ -87,6 +107,8 @@ def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]
         return
     rows: list[tuple[Any, ...]] = []
     latest: dict[str, tuple[int, int, float, bool]] = {}
+    # key -> [first step, last step, steps so far ascend by exactly one]
+    runs_of_steps: dict[str, list[Any]] = {}
     linked = False
     for metric in metrics:
         value, is_nan = storable_metric_value(metric.value)
@@ -110,9 +132,27 @@ def write_metrics(connection: Connection, run_id: str, metrics: Sequence[Metric]
         current = latest.get(key)
         if current is None or (step, timestamp, value) > current[:3]:
             latest[key] = (step, timestamp, value, is_nan)
+        steps = runs_of_steps.get(key)
+        if steps is None:
+            runs_of_steps[key] = [step, step, True]
+        else:
+            steps[2] = steps[2] and step == steps[1] + 1
+            steps[1] = step
     points_sql, latest_sql = _metric_sql(connection.dialect.paramstyle)
-    connection.exec_driver_sql(points_sql, rows)
-    connection.exec_driver_sql(latest_sql, [(run_id, key, *rank) for key, rank in latest.items()])
+    if connection.dialect.name == "postgresql":
+        # One statement over column arrays: psycopg's executemany costs a round of Python
+        # work per row, which dominates a thousand-point batch.
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        connection.exec_driver_sql(_PG_POINTS_SQL, (run_id, *columns[1:]))
+    else:
+        connection.exec_driver_sql(points_sql, rows)
+    connection.exec_driver_sql(
+        latest_sql,
+        [
+            (run_id, key, *rank, runs_of_steps[key][0] if runs_of_steps[key][2] else None)
+            for key, rank in latest.items()
+        ],
+    )
     if linked:
         _write_model_metrics(connection, [row for row in rows if row[8]])
 
@@ -279,6 +319,22 @@ class RunDataMixin(SqlStoreBase):
         page_token: str | None = None,
     ) -> PagedList[Metric]:
         """Every point of one metric, ordered by step, timestamp, value; paged if asked."""
+        stream = self.metric_history_stream(run_id, metric_key, max_results, page_token)
+        with _gc_paused():
+            points = [row for chunk in stream.chunks() for row in chunk]
+            return PagedList(_to_metrics(metric_key, points), stream.next_page_token)
+
+    def metric_history_stream(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> MetricHistoryStream:
+        """The history :meth:`get_metric_history` returns, as chunks of raw rows read on demand.
+
+        The run and the arguments are checked now; the rows are read while iterating.
+        """
         if max_results is not None and (isinstance(max_results, bool) or max_results < 1):
             raise InvalidParameterValue(
                 f"Invalid value {max_results} for parameter 'max_results' supplied. It must be a "
@@ -289,116 +345,31 @@ class RunDataMixin(SqlStoreBase):
             from mlharbor.store.search.page_token import decode_offset
 
             offset = decode_offset(page_token)
-        with _gc_paused():
-            with reading(self._engine) as connection:
-                self._run_row(connection, run_id)
-                points = _history_rows(connection, run_id, metric_key, max_results, offset)
-            token = None
-            if max_results is not None and len(points) > max_results:
-                from mlharbor.store.search.page_token import encode_offset
+        with reading(self._engine) as connection:
+            self._run_row(connection, run_id)
+        return MetricHistoryStream(self._engine, run_id, metric_key, max_results, offset)
 
-                points = points[:max_results]
-                token = encode_offset(offset + max_results)
-            return PagedList(_to_metrics(metric_key, points), token)
-
-    def sample_metric_history(
+    def get_metric_history_bulk_interval(
         self,
-        run_id: str,
+        run_ids: Sequence[str],
         metric_key: str,
-        max_steps: int,
+        max_results: int,
         start_step: int | None = None,
         end_step: int | None = None,
     ) -> list[Metric]:
-        """Only the points at the kept steps are read, so a long history is never read whole."""
-        with _gc_paused():
-            with reading(self._engine) as connection:
+        """A chart sample of at most ``max_results`` points per run (see :mod:`.sampling`),
+        each point carrying its ``run_id``; steps limited to ``[start_step, end_step]`` if given.
+        """
+        check_sample_request(max_results, start_step, end_step)
+        sampled: list[Metric] = []
+        with reading(self._engine) as connection:
+            for run_id in run_ids:
                 self._run_row(connection, run_id)
-                rows = _sampled_rows(
-                    connection, run_id, metric_key, max_steps, start_step, end_step
+            for run_id in run_ids:
+                sampled += sample_history(
+                    connection, run_id, metric_key, max_results, start_step, end_step
                 )
-            return _to_metrics(metric_key, rows)
-
-
-def _sampled_rows(
-    connection: Connection,
-    run_id: str,
-    key: str,
-    max_steps: int,
-    start_step: int | None,
-    end_step: int | None,
-) -> list[tuple[Any, ...]]:
-    """``(value, is_nan, timestamp, step)`` at the kept steps, read by index lookups.
-
-    The first and last steps are two index seeks. Evenly spaced step values between them are
-    kept when every one of them was logged (consecutive steps, or a regular stride: the usual
-    histories), which reads no other point; otherwise the distinct steps are listed and picked
-    by rank.
-    """
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    where = f"run_uuid = {marker} AND key = {marker}"
-    args: list[object] = [run_id, key]
-    if start_step is not None and end_step is not None:
-        where += f" AND step BETWEEN {marker} AND {marker}"
-        args += [start_step, end_step]
-    select = f"SELECT value, is_nan, timestamp, step FROM metrics WHERE {where}"
-    order = " ORDER BY step, timestamp, value"
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-
-    def read(sql: str, steps: list[int] | None = None) -> list[tuple[Any, ...]]:
-        if steps is not None:
-            # Integers from the database, written into the statement: thousands of bound
-            # parameters would pass some drivers' limits.
-            sql += f" AND step IN ({','.join(str(int(step)) for step in steps)})"
-        cursor.execute(sql + order, args)
-        return list(cursor.fetchall())
-
-    try:
-        # Separate MIN and MAX subqueries: each is one index seek, together they would scan.
-        cursor.execute(
-            f"SELECT (SELECT MIN(step) FROM metrics WHERE {where}), "
-            f"(SELECT MAX(step) FROM metrics WHERE {where})",
-            args + args,
-        )
-        low, high = cursor.fetchone() or (None, None)
-        if low is None or high - low < max_steps:
-            return read(select)
-        spaced = [low + r for r in kept_ranks(high - low + 1, max_steps)]
-        rows = read(select, spaced)
-        if len({row[3] for row in rows}) == len(spaced):
-            return rows
-        cursor.execute(f"SELECT DISTINCT step FROM metrics WHERE {where} ORDER BY step", args)
-        steps = [row[0] for row in cursor.fetchall()]
-        if len(steps) <= max_steps:
-            return read(select)
-        return read(select, [steps[r] for r in kept_ranks(len(steps), max_steps)])
-    finally:
-        cursor.close()
-
-
-def _history_rows(
-    connection: Connection, run_id: str, key: str, max_results: int | None, offset: int
-) -> list[tuple[Any, ...]]:
-    """Raw ``(value, is_nan, timestamp, step)`` tuples straight from the driver cursor.
-
-    The history of one key is one range of the metrics primary key, already in the wanted order;
-    skipping SQLAlchemy's row objects keeps a million points well under two seconds.
-    """
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        "SELECT value, is_nan, timestamp, step FROM metrics "
-        f"WHERE run_uuid = {marker} AND key = {marker} ORDER BY step, timestamp, value"
-    )
-    args: list[object] = [run_id, key]
-    if max_results is not None:
-        sql += f" LIMIT {marker} OFFSET {marker}"
-        args += [max_results + 1, offset]
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, args)
-        rows: list[tuple[Any, ...]] = list(cursor.fetchall())
-    finally:
-        cursor.close()
-    return rows
+        return sampled
 
 
 def _to_metrics(key: str, rows: list[tuple[Any, ...]]) -> list[Metric]:

@@ -4,7 +4,8 @@ Alembic migrations (``mlharbor/store/db/migrations``) create exactly these; a te
 Design notes:
 - ``metrics`` keeps every point; its primary key starts with (run_uuid, key, step, timestamp) so a
   history read is one ordered index range scan. ``latest_metrics`` keeps one row per key for
-  run pages and search.
+  run pages and search, and ``dense_first_step`` while the steps have no gaps or repeats, so
+  a chart sample seeks the steps it wants instead of counting the whole history.
 - NaN is stored as value 0 with ``is_nan`` set: SQLite turns NaN into NULL.
 - Search joins the per-run tables by their (run_uuid, key) primary keys; ``(key, value)`` indexes
   serve filters and sorts that start from a key, so a page ordered by a metric, param or tag
@@ -84,6 +85,13 @@ runs = Table(
     Column("artifact_uri", String(2200), nullable=False),
     Column("deleted_time", BigInteger, nullable=True),
     Index("ix_runs_experiment_start", "experiment_id", "start_time", "run_uuid"),
+    # Pattern operators: PostgreSQL's LIKE 'prefix%' reads this range under any collation.
+    Index(
+        "ix_runs_experiment_name",
+        "experiment_id",
+        "name",
+        postgresql_ops={"name": "varchar_pattern_ops"},
+    ),
 )
 
 run_tags = Table(
@@ -132,6 +140,8 @@ latest_metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("value", Float(precision=53), nullable=False),
     Column("is_nan", Boolean, nullable=False),
+    # Every step from here to ``step`` holds exactly one point; NULL when unknown.
+    Column("dense_first_step", BigInteger, nullable=True),
     PrimaryKeyConstraint("run_uuid", "key"),
     Index("ix_latest_metrics_key_value", "key", "is_nan", "value", "run_uuid"),
 )
