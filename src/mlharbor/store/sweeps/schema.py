@@ -1,6 +1,6 @@
 """Tables of sweeps, in the same SQLAlchemy metadata as the tracking tables.
 
-Migration ``0004_sweeps`` creates exactly these. A trial is claimed by inserting its row while
+Migration ``0006_sweeps`` creates exactly these. A trial is claimed by inserting its row while
 holding the sweep's row lock (``SELECT … FOR UPDATE`` on PostgreSQL, the database write lock on
 SQLite), and ``(sweep_id, number)`` is the primary key, so no number is handed out twice.
 ``sampled`` keeps the point in the searched space that the sampler replays; ``rung_values``

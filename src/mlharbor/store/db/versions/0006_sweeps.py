@@ -1,7 +1,7 @@
 """Sweeps: the controller's sweeps and their trials.
 
-Revision ID: 0004_sweeps
-Revises: 0003_search_indexes
+Revision ID: 0006_sweeps
+Revises: 0005_run_name_index
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_sweeps"
-down_revision = "0003_search_indexes"
+revision = "0006_sweeps"
+down_revision = "0005_run_name_index"
 branch_labels = None
 depends_on = None
 
