@@ -116,3 +116,21 @@ def test_pyfunc_log_model_with_explicit_run_id(workdir: Path) -> None:
     info = mlflow.pyfunc.log_model(name="doubler", python_model=Doubler(), run_id=run.info.run_id)
     assert info.run_id == run.info.run_id
     assert mlflow.pyfunc.load_model(info.model_uri).predict(np.array([1, 2])).tolist() == [2, 4]
+
+
+def test_log_model_into_an_initialized_logged_model(
+    workdir: Path, model: LogisticRegression, iris: Any
+) -> None:
+    features, _ = iris
+    mlflow.set_experiment("exp")
+    with mlflow.start_run():
+        pending = mlflow.initialize_logged_model(name="champion", params={"C": "1.0"})
+        assert pending.status == "PENDING"
+        info = mlflow.sklearn.log_model(model, model_id=pending.model_id)
+    logged = MlharborClient().get_logged_model(pending.model_id)
+    assert info.model_id == pending.model_id
+    assert logged.status == "READY"
+    assert logged.name == "champion"
+    assert logged.params["C"] == "1.0"
+    loaded = mlflow.pyfunc.load_model(f"models:/{pending.model_id}")
+    assert list(loaded.predict(features[:3])) == list(model.predict(features[:3]))

@@ -16,15 +16,14 @@ from tests.parity.api_dump import dump
 from tests.parity.compare import differences
 
 HERE = Path(__file__).resolve().parent
-MERGE_SECTION = "logged_models_and_tables"
 
 
-def _omissions() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(missing names, signature differences, names arriving with the pending merge)."""
+def _omissions() -> tuple[dict[str, str], dict[str, str]]:
+    """(missing names, signature differences)."""
     document = tomllib.loads((HERE / "mlflow_omissions.toml").read_text(encoding="utf-8"))
     missing = {k: v for section in document["missing"].values() for k, v in section.items()}
     signature = {k: v for section in document["signature"].values() for k, v in section.items()}
-    return missing, signature, dict(document.get(MERGE_SECTION, {}))
+    return missing, signature
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +45,9 @@ def test_every_mlflow_callable_exists_or_is_listed(
     apis: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     theirs, ours = apis
-    missing, _, merging = _omissions()
+    missing, _ = _omissions()
     absent, _ = differences(theirs, ours)
-    unexplained = sorted(set(absent) - set(missing) - set(merging))
+    unexplained = sorted(set(absent) - set(missing))
     assert not unexplained, f"missing from mlharbor and not in mlflow_omissions.toml: {unexplained}"
     present = sorted(name for name in missing if name in ours)
     assert not present, f"listed as missing but mlharbor has them now; drop them: {present}"
@@ -61,21 +60,17 @@ def test_every_signature_is_compatible_or_is_listed(
     apis: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     theirs, ours = apis
-    _, signature, merging = _omissions()
+    _, signature = _omissions()
     _, incompatible = differences(theirs, ours)
-    unexplained = {
-        name: why
-        for name, why in incompatible.items()
-        if name not in signature and name not in merging
-    }
+    unexplained = {name: why for name, why in incompatible.items() if name not in signature}
     assert not unexplained, f"signatures differing from MLflow's, not listed: {unexplained}"
     fixed = sorted(name for name in signature if name in ours and name not in incompatible)
     assert not fixed, f"listed as differing but compatible now; drop them: {fixed}"
 
 
 def test_every_omission_has_a_reason() -> None:
-    missing, signature, merging = _omissions()
-    for name, reason in {**missing, **signature, **merging}.items():
+    missing, signature = _omissions()
+    for name, reason in {**missing, **signature}.items():
         assert name.startswith("mlflow.")
         assert len(reason) > 10, name
 

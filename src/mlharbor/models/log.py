@@ -60,6 +60,7 @@ def log_model(
     model_type: str | None = None,
     metadata: dict[str, Any] | None = None,
     step: int = 0,
+    model_id: str | None = None,
     **save_kwargs: Any,
 ) -> ModelInfo:
     """Create a logged model, save it with ``save(path=..., mlflow_model=..., **save_kwargs)``,
@@ -72,6 +73,8 @@ def log_model(
         run_id: the run that produced the model; defaults to the active run, if any.
         params, tags: extra params and tags of the logged model.
         step: the step whose run metrics are linked to the model.
+        model_id: save into this existing logged model (from ``initialize_logged_model``)
+            rather than creating one.
     """
     from mlharbor.client import active_run as fluent
     from mlharbor.client.active_model import set_last_logged_model_id
@@ -95,14 +98,21 @@ def log_model(
     else:
         experiment_id = fluent._experiment_id()
     model_tags.update(tags or {})
-    logged = client.create_logged_model(
-        experiment_id,
-        name=model_name,
-        source_run_id=run_id,
-        tags={k: str(v) for k, v in model_tags.items()},
-        params={k: str(v) for k, v in model_params.items()},
-        model_type=model_type,
-    )
+    if model_id is not None:
+        logged = client.get_logged_model(model_id)
+        if model_tags:
+            client.set_logged_model_tags(model_id, {k: str(v) for k, v in model_tags.items()})
+        if model_params:
+            client.log_model_params(model_id, {k: str(v) for k, v in model_params.items()})
+    else:
+        logged = client.create_logged_model(
+            experiment_id,
+            name=model_name,
+            source_run_id=run_id,
+            tags={k: str(v) for k, v in model_tags.items()},
+            params={k: str(v) for k, v in model_params.items()},
+            model_type=model_type,
+        )
     set_last_logged_model_id(logged.model_id)
     try:
         if run is not None:

@@ -232,6 +232,7 @@ def log_model(
     tags: dict[str, Any] | None = None,
     model_type: str | None = None,
     step: int = 0,
+    model_id: str | None = None,
     run_id: str | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -253,6 +254,7 @@ def log_model(
         model_type=model_type,
         metadata=metadata,
         step=step,
+        model_id=model_id,
         xgb_model=xgb_model,
         conda_env=conda_env,
         code_paths=code_paths,
