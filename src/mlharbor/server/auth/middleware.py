@@ -16,7 +16,6 @@ import asyncio
 import base64
 import binascii
 import logging
-import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,23 +27,14 @@ from mlharbor.exceptions import (
     MlharborException,
     PermissionDenied,
 )
-from mlharbor.server.app import (
-    HarborApp,
-    Message,
-    Receive,
-    Router,
-    Scope,
-    Send,
-    header,
-    read_json_body,
-)
+from mlharbor.server.app import HarborApp, Message, Receive, Router, Scope, Send, header
 from mlharbor.server.auth.config import AuthConfig
 from mlharbor.server.auth.routes import AuthService
 from mlharbor.server.auth.routes import routes as auth_routes
 from mlharbor.server.auth.rules import RULES, Authorizer, Call, Rule, run_checks
 from mlharbor.server.auth.store import AuthStore, User
 from mlharbor.server.errors import error_response, unexpected_error_response
-from mlharbor.server.params import Params
+from mlharbor.server.request import parsed_params, set_params
 from mlharbor.server.routes import Route
 
 __all__ = ["BasicAuthApp"]
@@ -60,7 +50,6 @@ PUBLIC_ROUTES = {
     ("GET", "/static-files/{name:path}"),
     ("GET", "mlflow/server-info"),
 }
-_BODY_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
 
 
 def _credentials(scope: Scope) -> tuple[str, str] | None:
@@ -189,7 +178,8 @@ class BasicAuthApp:
         send: Send,
     ) -> None:
         try:
-            call, raw = await self._call(route, path_params, user, scope, receive)
+            parsed = await parsed_params(route, scope, receive, path_params)
+            call = Call(user, parsed.params, parsed.body)
             if not user.is_admin:
                 if rule.check is not None and not await self._run(
                     run_checks, self.authorizer, rule.check, call
@@ -200,36 +190,14 @@ class BasicAuthApp:
                     if replacement is not None:
                         raise _EarlyResponseError(_json(replacement))
                     if call.body is not None:
-                        raw = orjson.dumps(call.body)
+                        set_params(route, scope, call.body)
         except MlharborException as exc:
             raise _EarlyResponseError(error_response(exc)) from exc
-        if raw is not None:
-            receive = _replay(raw, receive)
-            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-            scope = {**scope, "headers": [*headers, (b"content-length", str(len(raw)).encode())]}
+        # The server reads the parameters parsed above from ``scope``, never the body again.
         if rule.after is None:
             await self.app(scope, receive, send)
         else:
             await self.app(scope, receive, self._after(rule, call, send))
-
-    @staticmethod
-    async def _call(
-        route: Route, path_params: dict[str, str], user: User, scope: Scope, receive: Receive
-    ) -> tuple[Call, bytes | None]:
-        """The request's parameters (and its buffered body, for JSON routes)."""
-        query = urllib.parse.parse_qs(
-            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-        )
-        if route.raw or route.request is None:
-            params: Params = {k: v[0] for k, v in query.items() if v}
-            params.update(path_params)
-            return Call(user, params), None
-        if scope["method"] not in _BODY_METHODS:
-            query.update({k: [v] for k, v in path_params.items()})
-            return Call(user, route.request.parse_query(query)), None
-        raw, body = await read_json_body(scope, receive)
-        body.update(path_params)
-        return Call(user, route.request.parse_json(body), body), raw
 
     async def _answer(
         self, route: Route, path_params: dict[str, str], user: User, scope: Scope, receive: Receive
@@ -242,15 +210,7 @@ class BasicAuthApp:
                     self.service, user, Request(scope, receive)
                 )
                 return response
-            assert route.request is not None
-            if scope["method"] in _BODY_METHODS:
-                _raw, body = await read_json_body(scope, receive)
-                params = route.request.parse_json(body)
-            else:
-                query = urllib.parse.parse_qs(
-                    scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-                )
-                params = route.request.parse_query(query)
+            params = (await parsed_params(route, scope, receive, path_params)).params
             return _json(await self._run(route.handler, self.service, user, params))
         except MlharborException as exc:
             return error_response(exc)
@@ -298,17 +258,3 @@ class BasicAuthApp:
             return body
         replaced = await self._run(after, self.authorizer, call, decoded)
         return body if replaced is None else orjson.dumps(replaced)
-
-
-def _replay(raw: bytes, receive: Receive) -> Receive:
-    """A ``receive`` giving ``raw`` as the whole body, then the connection's later events."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-        return await receive()
-
-    return replay
