@@ -13,7 +13,7 @@ import logging
 import orjson
 from starlette.responses import Response
 
-from mlharbor.exceptions import MlharborException
+from mlharbor.exceptions import InvalidParameterValue, MlharborException
 
 __all__ = ["error_response", "method_not_allowed", "not_found", "unexpected_error_response"]
 
@@ -37,8 +37,26 @@ def error_response(exc: MlharborException) -> Response:
     )
 
 
+def _out_of_range(exc: BaseException) -> bool:
+    """Whether ``exc`` is a database driver refusing a value the request carried (an integer
+    beyond 64 bits, a number out of a column's range): the request's fault, not a bug."""
+    if isinstance(exc, OverflowError):
+        return True
+    from sqlalchemy.exc import DataError
+
+    return isinstance(exc, DataError)
+
+
 def unexpected_error_response(exc: BaseException) -> Response:
-    """A 500 for a bug: logged with its traceback here, never sent to the client."""
+    """A 500 for a bug: logged with its traceback here, never sent to the client.
+
+    Values the database cannot hold are answered as the client error they are, whichever
+    handler passed them on.
+    """
+    if _out_of_range(exc):
+        return error_response(
+            InvalidParameterValue("Invalid request: a value is out of the range the server stores.")
+        )
     log.error("unhandled error while serving a request", exc_info=exc)
     body = {"error_code": "INTERNAL_ERROR", "message": "Internal server error"}
     return Response(orjson.dumps(body), status_code=500, media_type="application/json")
