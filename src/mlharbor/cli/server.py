@@ -104,7 +104,15 @@ def _run(
     }
     if static_prefix and not static_prefix.startswith("/"):
         raise click.BadParameter("must start with '/'", param_hint="--static-prefix")
-    common = {"host": host, "port": port, "access_log": False, "log_level": "info"}
+    from mlharbor.utils.slow_clients import protocol_class
+
+    common = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": "info",
+        "http": protocol_class(),
+    }
     if workers == 1:
         app = create_app(
             backend_store_uri,
