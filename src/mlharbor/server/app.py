@@ -18,13 +18,14 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from mlharbor.exceptions import MlharborException
+from mlharbor.exceptions import MlharborException, PermissionDenied
 from mlharbor.server.context import ServerContext
 from mlharbor.server.errors import (
     error_response,
     method_not_allowed,
     not_found,
     unexpected_error_response,
+    with_security_headers,
 )
 from mlharbor.server.hosts import HostPolicy
 from mlharbor.server.request import (
@@ -132,7 +133,7 @@ class HarborApp:
         if scope["type"] != "http":
             return
         response = await self.handle(scope, receive)
-        await response(scope, receive, send)
+        await response(scope, receive, with_security_headers(send))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -150,13 +151,13 @@ class HarborApp:
         if self.hosts is not None:
             host = header(scope, b"host")
             if not self.hosts.allows(host):
-                return PlainTextResponse(
-                    "Invalid Host header: possible DNS rebinding attempt", status_code=403
+                return error_response(
+                    PermissionDenied("Invalid Host header: possible DNS rebinding attempt")
                 )
             if scope["method"] in BODY_METHODS and not self.hosts.allows_origin(
                 header(scope, b"origin"), host
             ):
-                return PlainTextResponse("Cross-origin request refused", status_code=403)
+                return error_response(PermissionDenied("Cross-origin request refused"))
         try:
             check_cross_site(scope["method"], scope["path"], scope["headers"])
         except MlharborException as exc:

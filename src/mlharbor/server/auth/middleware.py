@@ -33,7 +33,11 @@ from mlharbor.server.auth.routes import AuthService
 from mlharbor.server.auth.routes import routes as auth_routes
 from mlharbor.server.auth.rules import RULES, Authorizer, Call, Rule, run_checks
 from mlharbor.server.auth.store import AuthStore, User
-from mlharbor.server.errors import error_response, unexpected_error_response
+from mlharbor.server.errors import (
+    error_response,
+    unexpected_error_response,
+    with_security_headers,
+)
 from mlharbor.server.request import parsed_params, set_params
 from mlharbor.server.routes import Route
 
@@ -117,7 +121,15 @@ class BasicAuthApp:
         return await loop.run_in_executor(self.app.executor, fn, *args)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+        if scope["type"] == "http":
+            # Answers sent from here (401, 403, the auth endpoints) carry them too; the
+            # server adds its own, so its answers pass through the unwrapped ``send``.
+            await self._dispatch(scope, receive, send, with_security_headers(send))
+            return
+        await self.app(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send, own: Send) -> None:
+        if scope["method"] == "OPTIONS":
             # Lifespan events, and CORS preflights, which browsers send without credentials.
             await self.app(scope, receive, send)
             return
@@ -127,29 +139,30 @@ class BasicAuthApp:
             await self.app(scope, receive, send)
             return
         try:
-            await self._handle(scope, receive, send, target)
+            await self._handle(scope, receive, send, own, target)
         except _EarlyResponseError as refused:
-            await refused.response(scope, receive, send)
+            await refused.response(scope, receive, own)
 
     async def _handle(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
+        own_send: Send,
         target: tuple[Route, dict[str, str]] | None,
     ) -> None:
         credentials = _credentials(scope)
         user = await self._run(self.store.authenticate, *credentials) if credentials else None
         if user is None:
             raise _EarlyResponseError(unauthenticated())
-        own = self.auth_router.match(scope["method"], scope["path"])
-        if isinstance(own, tuple):
+        auth_route = self.auth_router.match(scope["method"], scope["path"])
+        if isinstance(auth_route, tuple):
             # Browsers resend Basic credentials on their own, so a page of another site must
             # not be able to create users or grant permissions through the admin's browser.
             response = self.app.refuse_foreign(scope) or await self._answer(
-                own[0], own[1], user, scope, receive
+                auth_route[0], auth_route[1], user, scope, receive
             )
-            await response(scope, receive, send)
+            await response(scope, receive, own_send)
             return
         if target is None:
             # Unknown path or method: the server answers its usual 404 / 405.
