@@ -232,3 +232,62 @@ def test_run_without_experiment_id_needs_update_on_the_default_experiment(
     reply = tenants.send(BOB, "POST", "/api/2.0/mlflow/runs/create", {"run_name": "stray"})
     _refused(reply, 403)
     assert reply.body["error_code"] == "PERMISSION_DENIED"
+
+
+# -- the same attempts through the official client and ours ------------------------------------
+
+
+def _client_attempts(tenants: Tenants, python: str, module: str) -> dict[str, object]:
+    import json
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": tenants.server.url,
+        "MLFLOW_TRACKING_USERNAME": BOB[0],
+        "MLFLOW_TRACKING_PASSWORD": BOB[1],
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        "GIT_PYTHON_REFRESH": "quiet",
+        "ALICE_EXPERIMENT": tenants.alice_experiment,
+        "ALICE_RUN": tenants.alice_run,
+    }
+    script = Path(__file__).parent / "clients" / "bob_attempts.py"
+    completed = subprocess.run(
+        [python, str(script), module],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    results: dict[str, object] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return results
+
+
+def _assert_bob_kept_out(results: dict[str, object], tenants: Tenants) -> None:
+    assert results == {
+        "read_alice_run": "PERMISSION_DENIED",
+        "download_alice_artifact": "PERMISSION_DENIED",
+        "log_to_alice_run": "PERMISSION_DENIED",
+        "alias_alice_location": "INVALID_PARAMETER_VALUE",
+        "version_from_alice_run": "PERMISSION_DENIED",
+        "version_from_alice_model": "PERMISSION_DENIED",
+        "read_alice_model": "PERMISSION_DENIED",
+        "own_artifact": "bob's notes",
+        "own_version": "1",
+    }
+    _untouched(tenants)
+
+
+@pytest.mark.interop
+def test_official_client_as_bob(tenants: Tenants, mlflow_python: str) -> None:
+    _assert_bob_kept_out(_client_attempts(tenants, mlflow_python, "mlflow"), tenants)
+
+
+def test_mlharbor_client_as_bob(tenants: Tenants) -> None:
+    import sys
+
+    _assert_bob_kept_out(_client_attempts(tenants, sys.executable, "mlharbor"), tenants)
