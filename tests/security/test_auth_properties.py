@@ -207,3 +207,23 @@ def test_artifact_path_spellings_never_reach_another_users_files(
         tenants.app, "GET", f"{PROXY}/{tenants.alice_experiment}/{rest}", b"", basic(ALICE)
     )
     assert own.body == SECRET
+
+
+def _every_route() -> list[Route]:
+    from mlharbor.server.auth.routes import routes as auth_routes
+
+    return [*all_routes(), *ui_routes, *auth_routes]
+
+
+@pytest.mark.parametrize("route", _every_route(), ids=lambda r: f"{r.method} {r.path or '(empty)'}")
+def test_every_route_needs_credentials(tenants: InProcess, route: Route) -> None:
+    from mlharbor.server.auth.middleware import PUBLIC_ROUTES
+
+    body = b"{}" if route.method in ("POST", "PATCH", "DELETE", "PUT") else b""
+    headers = {"content-type": "application/json"} if body else {}
+    reply = request(tenants.app, route.method, _concrete(route, "0"), body, headers)
+    if (route.method, route.path) in PUBLIC_ROUTES:
+        assert reply.status != 401
+    else:
+        assert reply.status == 401, (route.method, route.path, reply.status)
+        assert reply.json()["error_code"] == "UNAUTHENTICATED"
