@@ -162,3 +162,15 @@ def test_deeply_nested_tag_value(app: Any) -> None:
     )
     _client_error(reply)
     assert _send(app, "GET", f"/api/2.0/mlflow/runs/get?run_id={run_id}").status == 200
+
+
+def test_ids_beyond_64_bits_on_postgres(tmp_path: Path, postgres_url: str) -> None:
+    app = create_app(postgres_url, None, str(tmp_path / "artifacts"))
+    for target in (
+        f"/api/2.0/mlflow/experiments/get?experiment_id={HUGE}",
+        f"/api/2.0/mlflow/model-versions/get?name=m&version={HUGER}",
+    ):
+        _client_error(_send(app, "GET", target))
+    reply = _send(app, "POST", "/api/2.0/mlflow/runs/create", {"experiment_id": HUGE})
+    _client_error(reply)
+    assert _send(app, "GET", "/api/2.0/mlflow/experiments/get?experiment_id=0").status == 200
