@@ -4,9 +4,10 @@ tracking server, following the before/after request handling of MLflow's basic-a
 For each request: public routes (health, static files, server info) pass straight through;
 everything else needs valid Basic credentials (else 401 with ``WWW-Authenticate``). The auth
 app's own endpoints are answered here. Other requests are matched with the tracking server's
-own router, their parameters read (the body is buffered and replayed to the server), and the
-route's :class:`~mlharbor.server.auth.rules.Rule` applied: admins skip the checks, others get
-403 ``PERMISSION_DENIED`` when the check fails. Rules with an ``after`` step see the server's
+own router, their parameters parsed once (:mod:`mlharbor.server.request`; the server then
+reads the same parsed values from the ASGI scope), and the route's
+:class:`~mlharbor.server.auth.rules.Rule` applied: admins skip the checks, others get 403
+``PERMISSION_DENIED`` when the check fails. Rules with an ``after`` step see the server's
 response before it is sent.
 """
 
@@ -206,6 +207,12 @@ class BasicAuthApp:
                         set_params(route, scope, call.body)
         except MlharborException as exc:
             raise _EarlyResponseError(error_response(exc)) from exc
+        except _EarlyResponseError:
+            raise
+        except Exception as exc:
+            # A failing check must refuse the request, never let it through or drop the
+            # connection without an answer.
+            raise _EarlyResponseError(unexpected_error_response(exc)) from exc
         # The server reads the parameters parsed above from ``scope``, never the body again.
         if rule.after is None:
             await self.app(scope, receive, send)
@@ -218,12 +225,12 @@ class BasicAuthApp:
         """Run one of the auth app's own endpoints."""
         scope["path_params"] = path_params
         try:
+            params = (await parsed_params(route, scope, receive, path_params)).params
             if route.raw:
                 response: Response = await route.handler(
                     self.service, user, Request(scope, receive)
                 )
                 return response
-            params = (await parsed_params(route, scope, receive, path_params)).params
             return _json(await self._run(route.handler, self.service, user, params))
         except MlharborException as exc:
             return error_response(exc)
