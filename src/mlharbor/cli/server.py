@@ -8,8 +8,12 @@ With several workers each process builds its own application from the environmen
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from mlharbor.server.app import HarborApp
 
 _ENV_PREFIX = "MLHARBOR_SERVER_"
 
@@ -68,6 +72,14 @@ def _options(default_backend: str) -> list[click.Parameter]:
     ]
 
 
+def _sweep_partial_uploads(app: HarborApp) -> None:
+    """Remove what uploads cut off by a crash of the previous run left behind."""
+    if app.context.artifacts is not None:
+        removed = app.context.artifacts.sweep_partial_uploads()
+        if removed:
+            click.echo(f"Removed {removed} partial upload(s) left by an earlier run.", err=True)
+
+
 def _run(
     backend_store_uri: str,
     default_artifact_root: str | None,
@@ -83,7 +95,7 @@ def _run(
     import uvicorn
 
     from mlharbor.exceptions import MlharborException
-    from mlharbor.server.app import ASGIApp, HarborApp, create_app, with_app_name
+    from mlharbor.server.app import ASGIApp, create_app, with_app_name
     from mlharbor.server.hosts import HostPolicy
 
     def behind_app(app: HarborApp) -> ASGIApp:
@@ -104,7 +116,15 @@ def _run(
     }
     if static_prefix and not static_prefix.startswith("/"):
         raise click.BadParameter("must start with '/'", param_hint="--static-prefix")
-    common = {"host": host, "port": port, "access_log": False, "log_level": "info"}
+    from mlharbor.utils.slow_clients import protocol_class
+
+    common = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": "info",
+        "http": protocol_class(),
+    }
     if workers == 1:
         app = create_app(
             backend_store_uri,
@@ -114,6 +134,7 @@ def _run(
             static_prefix,
             HostPolicy.from_option(allowed_hosts, host),
         )
+        _sweep_partial_uploads(app)
         uvicorn.run(behind_app(app), **common)  # type: ignore[arg-type]
         return
     # Build the stores (run migrations, create the admin user) once before the workers start.
@@ -125,6 +146,7 @@ def _run(
         static_prefix,
     )
     behind_app(first)
+    _sweep_partial_uploads(first)
     os.environ.update({_ENV_PREFIX + key: value for key, value in settings.items()})
     uvicorn.run(
         "mlharbor.server.app:create_app_from_env",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,15 +18,24 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from mlharbor.exceptions import BadRequest, InvalidParameterValue, MlharborException
+from mlharbor.exceptions import MlharborException, PermissionDenied
 from mlharbor.server.context import ServerContext
 from mlharbor.server.errors import (
     error_response,
     method_not_allowed,
     not_found,
     unexpected_error_response,
+    with_security_headers,
 )
 from mlharbor.server.hosts import HostPolicy
+from mlharbor.server.request import (
+    BODY_METHODS,
+    MAX_JSON_BODY_BYTES,
+    header,
+    parsed_params,
+    read_body,
+    read_json_body,
+)
 from mlharbor.server.routes import Route, all_routes, expand_paths
 from mlharbor.server.ui import routes as ui_routes
 from mlharbor.server.ui.csrf import check_cross_site
@@ -51,8 +59,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-MAX_JSON_BODY_BYTES = 16 * 1024 * 1024
-_BODY_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
 _PARAM = re.compile(r"\{(\w+)(:path)?\}")
 
 
@@ -103,69 +109,6 @@ class Router:
         return allowed or None
 
 
-def _query_lists(query_string: bytes) -> dict[str, list[str]]:
-    return urllib.parse.parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
-
-
-def _is_json_content_type(value: str | None) -> bool:
-    return value is not None and value.split(";")[0].strip().lower() == "application/json"
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    """The value of request header ``name`` (lower-case bytes), or None."""
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
-async def read_json_body(scope: Scope, receive: Receive) -> tuple[bytes, dict[str, Any]]:
-    """The raw body and its JSON object; POST and PUT must say ``application/json``.
-
-    Raises:
-        InvalidParameterValue: for another content type, in MLflow's wording.
-        BadRequest: for a body beyond :data:`MAX_JSON_BODY_BYTES`.
-    """
-    if scope["method"] in ("POST", "PUT") and not _is_json_content_type(
-        header(scope, b"content-type")
-    ):
-        raise InvalidParameterValue("Bad Request. Content-Type must be one of ['application/json']")
-    raw = await read_body(scope, receive)
-    body: Any = {}
-    if raw.strip():
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            # MLflow parses an unreadable body as an empty message.
-            body = {}
-    return raw, body if isinstance(body, dict) else {}
-
-
-async def read_body(scope: Scope, receive: Receive) -> bytes:
-    """The request body, refused with 400 beyond :data:`MAX_JSON_BODY_BYTES`."""
-    declared = header(scope, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
-        raise _too_large()
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_JSON_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _too_large() -> BadRequest:
-    return BadRequest(f"Request body exceeds the limit of {MAX_JSON_BODY_BYTES} bytes.")
-
-
 class HarborApp:
     """The ASGI callable serving one :class:`ServerContext`."""
 
@@ -190,7 +133,7 @@ class HarborApp:
         if scope["type"] != "http":
             return
         response = await self.handle(scope, receive)
-        await response(scope, receive, send)
+        await response(scope, receive, with_security_headers(send))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -208,13 +151,13 @@ class HarborApp:
         if self.hosts is not None:
             host = header(scope, b"host")
             if not self.hosts.allows(host):
-                return PlainTextResponse(
-                    "Invalid Host header: possible DNS rebinding attempt", status_code=403
+                return error_response(
+                    PermissionDenied("Invalid Host header: possible DNS rebinding attempt")
                 )
-            if scope["method"] in _BODY_METHODS and not self.hosts.allows_origin(
+            if scope["method"] in BODY_METHODS and not self.hosts.allows_origin(
                 header(scope, b"origin"), host
             ):
-                return PlainTextResponse("Cross-origin request refused", status_code=403)
+                return error_response(PermissionDenied("Cross-origin request refused"))
         try:
             check_cross_site(scope["method"], scope["path"], scope["headers"])
         except MlharborException as exc:
@@ -238,9 +181,11 @@ class HarborApp:
             route, path_params = matched
             scope["path_params"] = path_params
             if route.raw:
+                # Refuses repeated parameters before a raw endpoint reads the query itself.
+                await parsed_params(route, scope, receive, path_params)
                 response: Response = await route.handler(self.context, Request(scope, receive))
                 return response
-            params = await self._params(route, scope, receive, path_params)
+            params = (await parsed_params(route, scope, receive, path_params)).params
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(self.executor, route.handler, self.context, params)
             if isinstance(result, Response):  # a handler streaming its JSON answer
@@ -253,20 +198,6 @@ class HarborApp:
             return error_response(exc)
         except Exception as exc:
             return unexpected_error_response(exc)
-
-    @staticmethod
-    async def _params(
-        route: Route, scope: Scope, receive: Receive, path_params: dict[str, str]
-    ) -> Any:
-        assert route.request is not None
-        method = scope["method"]
-        if method not in _BODY_METHODS:
-            query = _query_lists(scope.get("query_string", b""))
-            query.update({k: [v] for k, v in path_params.items()})
-            return route.request.parse_query(query)
-        _raw, body = await read_json_body(scope, receive)
-        body.update(path_params)
-        return route.request.parse_json(body)
 
 
 def create_app(

@@ -20,10 +20,19 @@ from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.store.artifact.protocol import ArtifactRepository
 from mlharbor.utils.paths import file_uri_to_local_path, safe_join, validate_relative_path
 
-__all__ = ["UPLOAD_PREFIX", "ArtifactAccess", "ArtifactIsDirectory", "proxied_path"]
+__all__ = [
+    "STAGING_DIR",
+    "UPLOAD_PREFIX",
+    "ArtifactAccess",
+    "ArtifactIsDirectory",
+    "proxied_path",
+]
 
-# Uploads land in a hidden temporary file next to their target and are renamed into place.
+# Uploads land in a temporary file in one hidden staging folder of the destination and are
+# renamed into place, so an upload cut off by a crash leaves its remains in that one folder,
+# which the server empties when it starts (:meth:`ArtifactAccess.sweep_partial_uploads`).
 UPLOAD_PREFIX = ".mlharbor-upload-"
+STAGING_DIR = UPLOAD_PREFIX + "partial"
 
 PROXY_SCHEME = "mlflow-artifacts"
 
@@ -149,9 +158,31 @@ class ArtifactAccess:
             ) from None
         # Creating directories may have followed a symlink placed by someone else: check again.
         final = self.resolve(relative)
-        handle, temp = tempfile.mkstemp(prefix=UPLOAD_PREFIX, dir=os.path.dirname(final))
+        staging = os.path.join(self.root, STAGING_DIR)
+        os.makedirs(staging, mode=0o700, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=UPLOAD_PREFIX, dir=staging)
         os.close(handle)
         return temp, final
+
+    def sweep_partial_uploads(self) -> int:
+        """Delete what uploads cut off by a crash left behind; the number of files removed.
+
+        Call it once when the server starts, before any worker accepts uploads.
+        """
+        if not self.is_local:
+            return 0
+        staging = os.path.join(self.root, STAGING_DIR)
+        try:
+            names = os.listdir(staging)
+        except FileNotFoundError:
+            return 0
+        for name in names:
+            path = os.path.join(staging, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.remove(path)
+        return len(names)
 
     def commit_upload(self, path: str, temp: str, final: str) -> None:
         """Move a finished upload into place (atomically for local destinations)."""

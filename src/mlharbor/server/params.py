@@ -23,7 +23,7 @@ from mlharbor.wire.values import (
     missing_value,
 )
 
-__all__ = ["Field", "Kind", "Params", "RequestSpec"]
+__all__ = ["Field", "Kind", "Params", "RequestSpec", "lower_camel"]
 
 Params = dict[str, Any]
 
@@ -50,7 +50,7 @@ class Field:
     aliases: tuple[str, ...] = ()
 
 
-def _lower_camel(name: str) -> str:
+def lower_camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
 
@@ -113,7 +113,7 @@ class RequestSpec:
         """
 
         def lookup(name: str, _kind: Kind) -> Any:
-            camel = _lower_camel(name)
+            camel = lower_camel(name)
             if camel == name or camel not in body:
                 return body.get(name)
             if name in body:

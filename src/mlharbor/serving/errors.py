@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 __all__ = [
+    "MAX_MESSAGE_CHARS",
     "PROTOCOL_CHANGE_NOTE",
     "ScoringError",
     "bad_request",
@@ -32,6 +33,10 @@ PROTOCOL_CHANGE_NOTE = (
     "protocol in MLflow 2.0, see https://mlflow.org/docs/latest/models.html#deploy-mlflow-models."
 )
 
+# Longest message text an error body carries: messages may quote the request, and a client
+# must not get a multi-megabyte body echoed back.
+MAX_MESSAGE_CHARS = 2000
+
 # error_class -> sqlstate, as MLflow classifies client-side errors
 _SQLSTATE = {"SCHEMA_ENFORCEMENT_FAILED": "KAM01", "INVALID_PARAMETER_VALUE": "KAM00"}
 _JSON = "application/json"
@@ -48,6 +53,12 @@ class ScoringError(Exception):
         self.media_type = media_type
 
 
+def _bounded(text: str) -> str:
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return f"{text[:MAX_MESSAGE_CHARS]}... ({len(text) - MAX_MESSAGE_CHARS} more characters)"
+
+
 def json_error(
     status: int,
     error_code: str,
@@ -59,17 +70,17 @@ def json_error(
     """A JSON error body ``{"error_code", "message", "sqlstate", "error_class", **extra}``."""
     body = {
         "error_code": error_code,
-        "message": message,
+        "message": _bounded(message),
         "sqlstate": _SQLSTATE.get(error_class, "KAM00"),
         "error_class": error_class,
-        **extra,
+        **{k: _bounded(v) if isinstance(v, str) else v for k, v in extra.items()},
     }
     return ScoringError(status, orjson.dumps(body), _JSON)
 
 
 def plain_error(status: int, text: str) -> ScoringError:
     """A ``text/plain`` error answer (MLflow uses these for content-type problems)."""
-    return ScoringError(status, text.encode("utf-8"), _TEXT)
+    return ScoringError(status, _bounded(text).encode("utf-8"), _TEXT)
 
 
 def bad_request(message: str, **extra: Any) -> ScoringError:

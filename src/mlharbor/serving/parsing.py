@@ -45,6 +45,10 @@ _REQUIRED_FORMAT = (
 )
 
 
+# How much of an unreadable body the error message quotes.
+_QUOTED_INPUT = 1000
+
+
 def decode_json(body: bytes) -> Any:
     """Parse ``body`` as JSON; malformed input answers 400 with the decoder's own message."""
     try:
@@ -54,10 +58,14 @@ def decode_json(body: bytes) -> Any:
     try:
         return json.loads(body)  # only for the standard library's error wording
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise invalid_input(
-            "Ensure that input is a valid JSON formatted string. "
-            f"Error: '{exc!r}'\nInput: \n{body!r}\n"
-        ) from None
+        error = repr(exc)
+    except RecursionError:
+        # Valid JSON nested deeper than either decoder goes.
+        error = "the input is nested too deeply"
+    raise invalid_input(
+        "Ensure that input is a valid JSON formatted string. "
+        f"Error: '{error}'\nInput: \n{body[:_QUOTED_INPUT]!r}\n"
+    )
 
 
 def _split_content_type(content_type: str | None) -> tuple[str, dict[str, str]]:

@@ -39,6 +39,7 @@ def serve(
     import uvicorn
 
     from mlharbor.serving import app as scoring
+    from mlharbor.utils.slow_clients import protocol_class
 
     if env_manager not in SUPPORTED_ENV_MANAGERS:
         raise InvalidParameterValue(
@@ -68,7 +69,14 @@ def serve(
         )
     if workers == 1:
         app = scoring.create_app_from_env()
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            http=protocol_class(),
+        )
         return
     uvicorn.run(
         "mlharbor.serving.app:create_app_from_env",
@@ -78,4 +86,5 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
+        http=protocol_class(),
     )

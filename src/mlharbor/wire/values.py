@@ -25,6 +25,8 @@ __all__ = [
     "type_name",
 ]
 
+_MAX_INT64 = 2**63 - 1
+_MIN_INT64 = -(2**63)
 _SPECIAL_DOUBLES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
@@ -33,11 +35,20 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
+# Values are echoed in error messages; a hostile request must not get a huge (or, for deeply
+# nested JSON, unprintable) message back.
+_RENDER_LIMIT = 200
+
+
 def _render(value: object) -> str:
     # MLflow quotes strings in its messages and prints other values as Python does.
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)
+    try:
+        text = f'"{value}"' if isinstance(value, str) else str(value)
+    except RecursionError:
+        text = f"<deeply nested {type_name(value)}>"
+    if len(text) > _RENDER_LIMIT:
+        return text[:_RENDER_LIMIT] + f"... ({len(text)} characters)"
+    return text
 
 
 def invalid_type(field: str, value: object) -> InvalidParameterValue:
@@ -87,16 +98,21 @@ def decode_int(value: Any, field: str) -> int:
     """Read an int32/int64 sent as a JSON number or a string of digits."""
     if isinstance(value, bool):
         raise invalid_type(field, value)
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        value = int(value)
+    elif isinstance(value, str):
         try:
-            return int(value.strip())
+            value = int(value.strip())
         except ValueError:
             raise invalid_type(field, value) from None
-    raise invalid_type(field, value)
+    if not isinstance(value, int):
+        raise invalid_type(field, value)
+    if not _MIN_INT64 <= value <= _MAX_INT64:
+        raise InvalidParameterValue(
+            f"Invalid value {_render(str(value))} for parameter '{field}' supplied: "
+            "it must fit a 64-bit integer."
+        )
+    return value
 
 
 def decode_str(value: Any, field: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.server.auth.middleware import PUBLIC_ROUTES
 from mlharbor.server.auth.rules import RULES, artifact_experiment
 from mlharbor.server.routes import all_routes
@@ -350,12 +351,22 @@ def test_every_route_has_a_rule() -> None:
     ("path", "expected"),
     [
         ("1/abc/artifacts/x", "1"),
-        ("/12/abc", "12"),
+        ("1", "1"),
+        ("./1/abc", "1"),
         ("%31/abc", "1"),
-        ("%2531/abc", "1"),
+        # Decoded once, as the artifact handlers do: a folder literally named "%31".
+        ("%2531/abc", None),
+        ("01/abc", None),
         ("models/abc", None),
         ("abc", None),
+        ("", None),
     ],
 )
 def test_artifact_experiment(path: str, expected: str | None) -> None:
     assert artifact_experiment(path) == expected
+
+
+@pytest.mark.parametrize("path", ["/12/abc", "1/../2/x", "%252e/1", "1\\x", "1;x/y"])
+def test_artifact_experiment_refuses_what_the_handlers_refuse(path: str) -> None:
+    with pytest.raises(InvalidParameterValue):
+        artifact_experiment(path)

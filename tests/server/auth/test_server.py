@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -60,26 +62,29 @@ def test_mlharbor_client_sends_the_credentials(
     assert client.get_experiment(experiment_id).name == "from-mlharbor"
 
 
-@pytest.mark.interop
-def test_official_client(mlflow_python: str, auth_server: RunningServer) -> None:
+def _tour(python: str, library: str, server: RunningServer) -> dict[str, Any]:
     env = {
         **os.environ,
-        "MLFLOW_TRACKING_URI": auth_server.url,
+        "MLFLOW_TRACKING_URI": server.url,
         "MLFLOW_TRACKING_USERNAME": ADMIN[0],
         "MLFLOW_TRACKING_PASSWORD": ADMIN[1],
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
         "GIT_PYTHON_REFRESH": "quiet",
     }
     completed = subprocess.run(
-        [mlflow_python, str(OFFICIAL / "auth_tour.py")],
+        [python, str(OFFICIAL / "auth_tour.py"), library],
         env=env,
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
     )
-    assert completed.returncode == 0, completed.stderr[-4000:] + auth_server.log()[-3000:]
-    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert completed.returncode == 0, completed.stderr[-4000:] + server.log()[-3000:]
+    results: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return results
+
+
+def _assert_tour(results: dict[str, Any]) -> None:
     assert results["auth_client"] == "AuthServiceClient"
     assert results["alice"] == {"username": "alice", "is_admin": False}
     assert results["duplicate_user"] == "RESOURCE_ALREADY_EXISTS"
@@ -94,6 +99,22 @@ def test_official_client(mlflow_python: str, auth_server: RunningServer) -> None
     assert results["bob_model"] == "PERMISSION_DENIED"
     assert results["bob_after_grant"] == "bob"
     assert results["bogus"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.interop
+def test_official_client(mlflow_python: str, auth_server: RunningServer) -> None:
+    _assert_tour(_tour(mlflow_python, "mlflow", auth_server))
+
+
+def test_mlharbor_client_takes_the_same_tour(tmp_path: Path) -> None:
+    ini = write_ini(tmp_path / "auth.ini", f"sqlite:///{tmp_path / 'users.db'}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_AUTH_CONFIG_PATH", str(ini))
+        servers = start_server(tmp_path, "--app-name", "basic-auth")
+        try:
+            _assert_tour(_tour(sys.executable, "mlharbor", next(servers)))
+        finally:
+            servers.close()
 
 
 def test_auth_database_on_postgres(
@@ -121,3 +142,15 @@ def test_auth_database_on_postgres(
             headers=basic(ADMIN),
         )
         assert grant.json()["experiment_permission"]["permission"] == "MANAGE"
+
+
+def test_get_app_client_knows_basic_auth_only() -> None:
+    from mlharbor.exceptions import InvalidParameterValue
+    from mlharbor.server import get_app_client
+    from mlharbor.server.auth.client import AuthServiceClient
+
+    client = get_app_client("basic-auth", tracking_uri="http://127.0.0.1:5000")
+    assert isinstance(client, AuthServiceClient)
+    assert client.tracking_uri == "http://127.0.0.1:5000"
+    with pytest.raises(InvalidParameterValue, match="basic-auth"):
+        get_app_client("oauth")

@@ -18,6 +18,11 @@ Where this differs from MLflow 3.17.2:
 * Search results are filtered page by page: a page may hold fewer than ``max_results`` rows,
   its ``next_page_token`` still leads on; MLflow refetches to fill the page.
 * ``/signup`` and its form post are for admins only.
+* Proxied artifact paths that lead into no experiment's directory (the destination's root, a
+  folder not named by an experiment id) are refused to non-admins; MLflow applies the default
+  permission there.
+* Creating a model version also needs READ on the experiment owning a source in the server's
+  artifact storage, besides the source run, logged model or ``models:/`` version.
 * The 401 and 403 bodies are MLflow's JSON error shape (``UNAUTHENTICATED``,
   ``PERMISSION_DENIED``), which MLflow's client turns into exceptions with those codes.
 """

@@ -4,9 +4,10 @@ tracking server, following the before/after request handling of MLflow's basic-a
 For each request: public routes (health, static files, server info) pass straight through;
 everything else needs valid Basic credentials (else 401 with ``WWW-Authenticate``). The auth
 app's own endpoints are answered here. Other requests are matched with the tracking server's
-own router, their parameters read (the body is buffered and replayed to the server), and the
-route's :class:`~mlharbor.server.auth.rules.Rule` applied: admins skip the checks, others get
-403 ``PERMISSION_DENIED`` when the check fails. Rules with an ``after`` step see the server's
+own router, their parameters parsed once (:mod:`mlharbor.server.request`; the server then
+reads the same parsed values from the ASGI scope), and the route's
+:class:`~mlharbor.server.auth.rules.Rule` applied: admins skip the checks, others get 403
+``PERMISSION_DENIED`` when the check fails. Rules with an ``after`` step see the server's
 response before it is sent.
 """
 
@@ -16,7 +17,6 @@ import asyncio
 import base64
 import binascii
 import logging
-import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,23 +28,18 @@ from mlharbor.exceptions import (
     MlharborException,
     PermissionDenied,
 )
-from mlharbor.server.app import (
-    HarborApp,
-    Message,
-    Receive,
-    Router,
-    Scope,
-    Send,
-    header,
-    read_json_body,
-)
+from mlharbor.server.app import HarborApp, Message, Receive, Router, Scope, Send, header
 from mlharbor.server.auth.config import AuthConfig
 from mlharbor.server.auth.routes import AuthService
 from mlharbor.server.auth.routes import routes as auth_routes
 from mlharbor.server.auth.rules import RULES, Authorizer, Call, Rule, run_checks
 from mlharbor.server.auth.store import AuthStore, User
-from mlharbor.server.errors import error_response, unexpected_error_response
-from mlharbor.server.params import Params
+from mlharbor.server.errors import (
+    error_response,
+    unexpected_error_response,
+    with_security_headers,
+)
+from mlharbor.server.request import parsed_params, set_params
 from mlharbor.server.routes import Route
 
 __all__ = ["BasicAuthApp"]
@@ -60,7 +55,6 @@ PUBLIC_ROUTES = {
     ("GET", "/static-files/{name:path}"),
     ("GET", "mlflow/server-info"),
 }
-_BODY_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
 
 
 def _credentials(scope: Scope) -> tuple[str, str] | None:
@@ -128,7 +122,15 @@ class BasicAuthApp:
         return await loop.run_in_executor(self.app.executor, fn, *args)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+        if scope["type"] == "http":
+            # Answers sent from here (401, 403, the auth endpoints) carry them too; the
+            # server adds its own, so its answers pass through the unwrapped ``send``.
+            await self._dispatch(scope, receive, send, with_security_headers(send))
+            return
+        await self.app(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send, own: Send) -> None:
+        if scope["method"] == "OPTIONS":
             # Lifespan events, and CORS preflights, which browsers send without credentials.
             await self.app(scope, receive, send)
             return
@@ -138,29 +140,30 @@ class BasicAuthApp:
             await self.app(scope, receive, send)
             return
         try:
-            await self._handle(scope, receive, send, target)
+            await self._handle(scope, receive, send, own, target)
         except _EarlyResponseError as refused:
-            await refused.response(scope, receive, send)
+            await refused.response(scope, receive, own)
 
     async def _handle(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
+        own_send: Send,
         target: tuple[Route, dict[str, str]] | None,
     ) -> None:
         credentials = _credentials(scope)
         user = await self._run(self.store.authenticate, *credentials) if credentials else None
         if user is None:
             raise _EarlyResponseError(unauthenticated())
-        own = self.auth_router.match(scope["method"], scope["path"])
-        if isinstance(own, tuple):
+        auth_route = self.auth_router.match(scope["method"], scope["path"])
+        if isinstance(auth_route, tuple):
             # Browsers resend Basic credentials on their own, so a page of another site must
             # not be able to create users or grant permissions through the admin's browser.
             response = self.app.refuse_foreign(scope) or await self._answer(
-                own[0], own[1], user, scope, receive
+                auth_route[0], auth_route[1], user, scope, receive
             )
-            await response(scope, receive, send)
+            await response(scope, receive, own_send)
             return
         if target is None:
             # Unknown path or method: the server answers its usual 404 / 405.
@@ -189,7 +192,8 @@ class BasicAuthApp:
         send: Send,
     ) -> None:
         try:
-            call, raw = await self._call(route, path_params, user, scope, receive)
+            parsed = await parsed_params(route, scope, receive, path_params)
+            call = Call(user, parsed.params, parsed.body)
             if not user.is_admin:
                 if rule.check is not None and not await self._run(
                     run_checks, self.authorizer, rule.check, call
@@ -200,36 +204,20 @@ class BasicAuthApp:
                     if replacement is not None:
                         raise _EarlyResponseError(_json(replacement))
                     if call.body is not None:
-                        raw = orjson.dumps(call.body)
+                        set_params(route, scope, call.body)
         except MlharborException as exc:
             raise _EarlyResponseError(error_response(exc)) from exc
-        if raw is not None:
-            receive = _replay(raw, receive)
-            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-            scope = {**scope, "headers": [*headers, (b"content-length", str(len(raw)).encode())]}
+        except _EarlyResponseError:
+            raise
+        except Exception as exc:
+            # A failing check must refuse the request, never let it through or drop the
+            # connection without an answer.
+            raise _EarlyResponseError(unexpected_error_response(exc)) from exc
+        # The server reads the parameters parsed above from ``scope``, never the body again.
         if rule.after is None:
             await self.app(scope, receive, send)
         else:
             await self.app(scope, receive, self._after(rule, call, send))
-
-    @staticmethod
-    async def _call(
-        route: Route, path_params: dict[str, str], user: User, scope: Scope, receive: Receive
-    ) -> tuple[Call, bytes | None]:
-        """The request's parameters (and its buffered body, for JSON routes)."""
-        query = urllib.parse.parse_qs(
-            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-        )
-        if route.raw or route.request is None:
-            params: Params = {k: v[0] for k, v in query.items() if v}
-            params.update(path_params)
-            return Call(user, params), None
-        if scope["method"] not in _BODY_METHODS:
-            query.update({k: [v] for k, v in path_params.items()})
-            return Call(user, route.request.parse_query(query)), None
-        raw, body = await read_json_body(scope, receive)
-        body.update(path_params)
-        return Call(user, route.request.parse_json(body), body), raw
 
     async def _answer(
         self, route: Route, path_params: dict[str, str], user: User, scope: Scope, receive: Receive
@@ -237,20 +225,12 @@ class BasicAuthApp:
         """Run one of the auth app's own endpoints."""
         scope["path_params"] = path_params
         try:
+            params = (await parsed_params(route, scope, receive, path_params)).params
             if route.raw:
                 response: Response = await route.handler(
                     self.service, user, Request(scope, receive)
                 )
                 return response
-            assert route.request is not None
-            if scope["method"] in _BODY_METHODS:
-                _raw, body = await read_json_body(scope, receive)
-                params = route.request.parse_json(body)
-            else:
-                query = urllib.parse.parse_qs(
-                    scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-                )
-                params = route.request.parse_query(query)
             return _json(await self._run(route.handler, self.service, user, params))
         except MlharborException as exc:
             return error_response(exc)
@@ -298,17 +278,3 @@ class BasicAuthApp:
             return body
         replaced = await self._run(after, self.authorizer, call, decoded)
         return body if replaced is None else orjson.dumps(replaced)
-
-
-def _replay(raw: bytes, receive: Receive) -> Receive:
-    """A ``receive`` giving ``raw`` as the whole body, then the connection's later events."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-        return await receive()
-
-    return replay

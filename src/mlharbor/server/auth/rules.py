@@ -16,8 +16,6 @@ A route without a rule is refused to non-admins, and a test checks every route h
 
 from __future__ import annotations
 
-import re
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +23,12 @@ from typing import Any
 from mlharbor.exceptions import ResourceDoesNotExist
 from mlharbor.server.auth.config import AuthConfig
 from mlharbor.server.auth.permissions import MANAGE, Action, Permission, get_permission
+from mlharbor.server.auth.sources import UnmappableError, experiment_segment, source_resources
 from mlharbor.server.auth.store import AuthStore, ResourceKind, User
 from mlharbor.server.context import ServerContext
 from mlharbor.server.params import Params
+from mlharbor.server.routes.runs import DEFAULT_EXPERIMENT_ID
+from mlharbor.utils.paths import validate_relative_path
 
 __all__ = ["RULES", "Authorizer", "Call", "Rule"]
 
@@ -120,9 +121,15 @@ class _NoResourceNamedError(Exception):
     """The request names no resource; the endpoint itself will refuse it."""
 
 
-def experiment(action: Action, field: str = "experiment_id") -> Check:
+def experiment(action: Action, field: str = "experiment_id", default: str | None = None) -> Check:
+    """``action`` on the experiment named by ``field``; ``default`` is the experiment the
+    endpoint falls back to when the field is missing."""
+
     def check(auth: Authorizer, call: Call) -> bool:
-        return auth.can(call.user, "experiment", _param(call, field), action)
+        experiment_id = call.params.get(field) or default
+        if experiment_id is None:
+            raise _NoResourceNamedError
+        return auth.can(call.user, "experiment", str(experiment_id), action)
 
     return check
 
@@ -212,31 +219,56 @@ def model(action: Action) -> Check:
     return check
 
 
-_LEADING_EXPERIMENT = re.compile(r"^(\d+)/")
-
-
 def artifact_experiment(path: str) -> str | None:
-    """The experiment id leading a proxied artifact path (``<experiment_id>/<run_id>/...``).
+    """The experiment whose directory holds a proxied artifact path, else ``None``.
 
-    The path is fully percent-decoded first, so a doubly encoded id is still recognised.
+    The path is normalised by :func:`validate_relative_path`, the very function the artifact
+    handlers resolve it with, so the check sees what the handler will touch; its first segment
+    must then be an experiment id spelled as the server spells it.
     """
-    canonical = path
-    for _ in range(4):
-        decoded = urllib.parse.unquote(canonical)
-        if decoded == canonical:
-            break
-        canonical = decoded
-    found = _LEADING_EXPERIMENT.match(canonical.lstrip("/"))
-    return found.group(1) if found else None
+    return experiment_segment(validate_relative_path(path))
 
 
 def artifact_proxy(action: Action) -> Check:
     def check(auth: Authorizer, call: Call) -> bool:
         experiment_id = artifact_experiment(str(call.params.get("path") or ""))
-        if experiment_id is None:
-            # Not an experiment's artifact: MLflow answers with the default permission.
-            return auth.default.allows(action)
-        return auth.can(call.user, "experiment", experiment_id, action)
+        # Anything outside an experiment's directory (the root, a stray folder) has no owner
+        # to check against: only admins, who skip checks, reach it.
+        return experiment_id is not None and auth.can(
+            call.user, "experiment", experiment_id, action
+        )
+
+    return check
+
+
+def model_version_sources(auth: Authorizer, call: Call) -> bool:
+    """READ on everything a new model version copies (see :mod:`.sources`)."""
+    source = str(call.params.get("source") or "")
+    try:
+        resources = list(
+            source_resources(
+                auth.context, source, call.params.get("run_id"), call.params.get("model_id")
+            )
+        )
+    except UnmappableError:
+        return False
+    read: dict[str, Check] = {
+        "run": run("read"),
+        "logged_model": logged_model("read"),
+        "registered_model": model("read"),
+        "experiment": experiment("read"),
+    }
+    field = {"run": "run_id", "logged_model": "model_id", "registered_model": "name"}
+    for kind, resource_id in resources:
+        named = Call(call.user, {field.get(kind, "experiment_id"): resource_id})
+        if not read[kind](auth, named):
+            return False
+    return True
+
+
+def every(*checks: Check) -> Check:
+    def check(auth: Authorizer, call: Call) -> bool:
+        return all(run_checks(auth, one, call) for one in checks)
 
     return check
 
@@ -327,7 +359,7 @@ def _rules() -> dict[tuple[str, str], Rule]:
         ("POST", f"{exp}/delete-experiment-tag"): Rule(experiment("update")),
         ("POST", f"{exp}/search-datasets"): Rule(experiments("read")),
         # Runs act on their experiment.
-        ("POST", "mlflow/runs/create"): Rule(experiment("update")),
+        ("POST", "mlflow/runs/create"): Rule(experiment("update", default=DEFAULT_EXPERIMENT_ID)),
         ("GET", "mlflow/runs/get"): Rule(run("read")),
         ("POST", "mlflow/runs/delete"): Rule(run("delete")),
         ("POST", "mlflow/runs/restore"): Rule(run("delete")),
@@ -365,7 +397,9 @@ def _rules() -> dict[tuple[str, str], Rule]:
         ("POST", "mlflow/registered-models/alias"): Rule(model("update")),
         ("DELETE", "mlflow/registered-models/alias"): Rule(model("delete")),
         ("GET", "mlflow/registered-models/alias"): Rule(model("read")),
-        ("POST", "mlflow/model-versions/create"): Rule(model("update")),
+        ("POST", "mlflow/model-versions/create"): Rule(
+            every(model("update"), model_version_sources)
+        ),
         ("GET", "mlflow/model-versions/get"): Rule(model("read")),
         ("PATCH", "mlflow/model-versions/update"): Rule(model("update")),
         ("DELETE", "mlflow/model-versions/delete"): Rule(model("delete")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.server.context import ServerContext
+from mlharbor.server.locations import check_experiment_location
 from mlharbor.server.params import Field, Kind, Params
 from mlharbor.server.routes import JsonDict, Routes
 from mlharbor.server.routes.common import check_max_results, key_value_pairs, page_reply, view_type
@@ -24,6 +25,8 @@ MAX_DATASET_SEARCH_EXPERIMENTS = 20
     Field("tags", Kind.OBJECT_LIST),
 )
 def create_experiment(ctx: ServerContext, p: Params) -> JsonDict:
+    if p["artifact_location"]:
+        check_experiment_location(ctx, p["artifact_location"])
     experiment_id = ctx.store.create_experiment(
         p["name"], p["artifact_location"] or None, key_value_pairs(p["tags"], "tags")
     )

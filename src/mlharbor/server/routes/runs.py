@@ -26,6 +26,9 @@ from mlharbor.wire.values import decode_double, decode_int, decode_str, invalid_
 
 routes = Routes()
 
+# Where a run created without an experiment goes (the permission rules check the same id).
+DEFAULT_EXPERIMENT_ID = "0"
+
 # Clients send both spellings; MLflow accepts either and names the field ``run_id`` in errors.
 RUN_ID = Field("run_id", required=True, aliases=("run_uuid",))
 _RUN_ID_ONLY = Field("run_id", required=True)
@@ -51,7 +54,7 @@ def _tags(items: list[dict[str, Any]]) -> list[RunTag]:
 )
 def create_run(ctx: ServerContext, p: Params) -> JsonDict:
     run = ctx.store.create_run(
-        experiment_id=p["experiment_id"] or "0",
+        experiment_id=p["experiment_id"] or DEFAULT_EXPERIMENT_ID,
         user_id=p["user_id"] or "",
         start_time=p["start_time"],
         tags=_tags(p["tags"]),

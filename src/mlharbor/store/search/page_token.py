@@ -23,6 +23,19 @@ __all__ = [
 ]
 
 
+# Offsets reach SQL OFFSET clauses, which take 64-bit integers.
+_MAX_OFFSET = 2**63 - 1
+
+
+def _shown(value: Any) -> str:
+    """``value`` as an error message quotes it, cut short: tokens come from clients."""
+    try:
+        text = repr(value) if isinstance(value, bytes) else str(value)
+    except RecursionError:
+        text = "<deeply nested value>"
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
 def encode_offset(offset: int) -> str:
     """The token that resumes a search at ``offset``."""
     return base64.b64encode(json.dumps({"offset": offset}).encode("utf-8")).decode("ascii")
@@ -36,7 +49,9 @@ def _decode_json(token: str) -> Any:
     try:
         return json.loads(decoded)
     except ValueError:
-        raise InvalidParameterValue(f"Invalid page token, decoded value={decoded!r}") from None
+        raise InvalidParameterValue(
+            f"Invalid page token, decoded value={_shown(decoded)}"
+        ) from None
 
 
 def decode_offset(token: str | None) -> int:
@@ -50,13 +65,13 @@ def decode_offset(token: str | None) -> int:
     parsed = _decode_json(token)
     raw = parsed.get("offset") if isinstance(parsed, dict) else None
     if raw is None or isinstance(raw, bool):
-        raise InvalidParameterValue(f"Invalid page token, parsed value={parsed}")
+        raise InvalidParameterValue(f"Invalid page token, parsed value={_shown(parsed)}")
     try:
         offset = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidParameterValue(f"Invalid page token, not stringable {raw}") from None
-    if offset < 0:
-        raise InvalidParameterValue(f"Invalid page token, parsed value={parsed}")
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameterValue(f"Invalid page token, not stringable {_shown(raw)}") from None
+    if not 0 <= offset <= _MAX_OFFSET:
+        raise InvalidParameterValue(f"Invalid page token, parsed value={_shown(parsed)}")
     return offset
 
 
@@ -92,25 +107,25 @@ def decode_logged_model_token(
         return 0
     parsed = _decode_json(token)
     if not isinstance(parsed, dict):
-        raise InvalidParameterValue(f"Invalid page token, parsed value={parsed}")
+        raise InvalidParameterValue(f"Invalid page token, parsed value={_shown(parsed)}")
     expected_ids = list(experiment_ids)
     if parsed.get("experiment_ids") != expected_ids:
         raise InvalidParameterValue(
             "Experiment IDs in the page token do not match the requested experiment IDs. "
-            f"Expected: {expected_ids}. Found: {parsed.get('experiment_ids')}"
+            f"Expected: {expected_ids}. Found: {_shown(parsed.get('experiment_ids'))}"
         )
     if (parsed.get("filter_string") or None) != (filter_string or None):
         raise InvalidParameterValue(
             "Filter string in the page token does not match the requested filter string. "
-            f"Expected: {filter_string}. Found: {parsed.get('filter_string')}"
+            f"Expected: {filter_string}. Found: {_shown(parsed.get('filter_string'))}"
         )
     expected_order = list(order_by) if order_by else None
     if (parsed.get("order_by") or None) != expected_order:
         raise InvalidParameterValue(
             "Order by in the page token does not match the requested order by. "
-            f"Expected: {expected_order}. Found: {parsed.get('order_by')}"
+            f"Expected: {expected_order}. Found: {_shown(parsed.get('order_by'))}"
         )
     offset = parsed.get("offset") or 0
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise InvalidParameterValue(f"Invalid page token, parsed value={parsed}")
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= _MAX_OFFSET:
+        raise InvalidParameterValue(f"Invalid page token, parsed value={_shown(parsed)}")
     return offset

@@ -10,6 +10,11 @@ Grammar (keywords case-insensitive)::
     value    := STRING | NUMBER | IDENT | list
     list     := "(" [ item ( "," item )* [ "," ] ] ")"
 
+A filter is at most :data:`MAX_FILTER_LENGTH` characters and :data:`MAX_FILTER_CLAUSES`
+clauses: longer ones are refused before tokenizing, so a hostile filter costs bounded CPU, and
+the SQL built from the clauses stays within what the databases accept (SQLite refuses
+expression trees deeper than 1000).
+
 Anything that is neither a clause nor ``AND`` is collected and reported at once as
 "Invalid clause(s) in filter string: ...", which is how MLflow rejects ``OR``, parentheses
 used for grouping and dangling tokens.
@@ -23,6 +28,8 @@ from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.search.lexer import Token, TokenKind, tokenize
 
 __all__ = [
+    "MAX_FILTER_CLAUSES",
+    "MAX_FILTER_LENGTH",
     "RawClause",
     "RawOrderBy",
     "RawValue",
@@ -30,6 +37,12 @@ __all__ = [
     "parse_order_by_clause",
     "split_clauses",
 ]
+
+
+MAX_FILTER_LENGTH = 65536
+MAX_FILTER_CLAUSES = 200
+# How much of the unparsable text an error message quotes.
+_QUOTED_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -151,10 +164,15 @@ def split_clauses(filter_string: str) -> tuple[list[RawClause], list[str]]:
     Raises:
         InvalidParameterValue: the text holds several statements.
     """
+    if len(filter_string) > MAX_FILTER_LENGTH:
+        raise InvalidParameterValue(
+            f"Search filter is {len(filter_string)} characters long; the limit is "
+            f"{MAX_FILTER_LENGTH}."
+        )
     tokens = tokenize(filter_string)
     if any(t.kind is TokenKind.SEMICOLON for t in tokens[:-1]):
         raise InvalidParameterValue(
-            f"Search filter contained multiple expression {filter_string!r}. "
+            f"Search filter contained multiple expression {filter_string[:_QUOTED_LIMIT]!r}. "
             "Provide AND-ed expression list."
         )
     if tokens and tokens[-1].kind is TokenKind.SEMICOLON:
@@ -172,6 +190,11 @@ def split_clauses(filter_string: str) -> tuple[list[RawClause], list[str]]:
             i += 1
             continue
         clauses.append(found[0])
+        if len(clauses) > MAX_FILTER_CLAUSES:
+            raise InvalidParameterValue(
+                f"Search filter has more than {MAX_FILTER_CLAUSES} clauses; the limit is "
+                f"{MAX_FILTER_CLAUSES}."
+            )
         i = found[1]
     return clauses, invalid
 
@@ -185,6 +208,8 @@ def parse_clauses(filter_string: str) -> list[RawClause]:
     clauses, invalid = split_clauses(filter_string)
     if invalid:
         listed = ", ".join(f"'{piece}'" for piece in invalid)
+        if len(listed) > _QUOTED_LIMIT:
+            listed = listed[:_QUOTED_LIMIT] + "..."
         raise InvalidParameterValue(f"Invalid clause(s) in filter string: {listed}")
     return clauses
 

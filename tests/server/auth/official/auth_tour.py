@@ -1,19 +1,25 @@
-"""The official mlflow client against a basic-auth server: the admin creates users and grants
+"""A client library (the official mlflow by default, or mlharbor: ``auth_tour.py mlharbor``)
+against a basic-auth server: the admin creates users and grants
 with ``AuthServiceClient``, alice runs the iris workflow, bob is refused; prints one JSON
 object of results. ``MLFLOW_TRACKING_URI`` names the server; admin credentials arrive in
 ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``.
 """
 
+import importlib
 import json
 import os
 import sys
 
-import mlflow
-import mlflow.server
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+
+# The client library under test: "mlflow" (the official one, the default) or "mlharbor".
+library = sys.argv[1] if len(sys.argv) > 1 else "mlflow"
+mlflow = importlib.import_module(library)
+for part in ("server", "sklearn", "pyfunc"):
+    importlib.import_module(f"{library}.{part}")
+MlflowClient = mlflow.MlflowClient
+MlflowException = importlib.import_module(f"{library}.exceptions").MlflowException
 
 uri = os.environ["MLFLOW_TRACKING_URI"]
 
