@@ -20,7 +20,13 @@ from mlharbor.exceptions import InvalidParameterValue, ResourceDoesNotExist
 from mlharbor.store.artifact.protocol import ArtifactRepository
 from mlharbor.utils.paths import file_uri_to_local_path, safe_join, validate_relative_path
 
-__all__ = ["UPLOAD_PREFIX", "ArtifactAccess", "ArtifactIsDirectory", "proxied_path"]
+__all__ = [
+    "UPLOAD_PREFIX",
+    "ArtifactAccess",
+    "ArtifactIsDirectory",
+    "is_local_uri",
+    "proxied_path",
+]
 
 # Uploads land in a hidden temporary file next to their target and are renamed into place.
 UPLOAD_PREFIX = ".mlharbor-upload-"
@@ -40,7 +46,8 @@ def proxied_path(artifact_uri: str) -> str | None:
     return validate_relative_path(parsed.path.lstrip("/"))
 
 
-def _is_local(uri: str) -> bool:
+def is_local_uri(uri: str) -> bool:
+    """Whether ``uri`` names a local path (no scheme, ``file:`` or a drive letter)."""
     scheme = urllib.parse.urlparse(uri).scheme.lower()
     return scheme in ("", "file") or len(scheme) == 1
 
@@ -54,7 +61,7 @@ class ArtifactAccess:
 
     def __init__(self, destination: str) -> None:
         self.destination = destination
-        self.is_local = _is_local(destination)
+        self.is_local = is_local_uri(destination)
         self.root = os.path.abspath(file_uri_to_local_path(destination)) if self.is_local else ""
         self._repository: ArtifactRepository | None = None
 
