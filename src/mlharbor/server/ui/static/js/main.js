@@ -7,6 +7,7 @@ import { renderRuns } from "./pages/runs.js";
 import { renderRun } from "./pages/run.js";
 import { renderCompare } from "./pages/compare.js";
 import { renderModels, renderModel, renderModelVersion } from "./pages/models.js";
+import { mlflowAlias } from "./aliases.js";
 
 const ROUTES = [
   [[], renderExperiments, "experiments"],
@@ -41,8 +42,14 @@ let generation = 0;
 
 async function route() {
   const root = document.getElementById("app");
-  const { segments, query } = parseHash();
-  const found = match(segments);
+  const parsed = parseHash();
+  let { query } = parsed;
+  let found = match(parsed.segments);
+  const alias = found ? null : mlflowAlias(parsed.segments, query);
+  if (alias) {
+    found = match(alias.segments);
+    query = alias.query;
+  }
   const mine = ++generation;
   document.querySelectorAll("[data-nav]").forEach((a) => a.classList.toggle("active", found && a.dataset.nav === found.section));
   if (!found) {
