@@ -66,8 +66,7 @@ def _serialize(
         import skops.io as sio
     except ImportError:
         raise InvalidParameterValue(
-            "serialization_format='skops' needs the 'skops' package: "
-            "pip install 'mlharbor[skops]'"
+            "serialization_format='skops' needs the 'skops' package: pip install 'mlharbor[skops]'"
         ) from None
     sio.dump(sk_model, target)
     untrusted = sorted(sio.get_untrusted_types(file=target))
