@@ -24,9 +24,12 @@ def main() -> None:
     mlflow.set_experiment(EXPERIMENT)
 
     with mlflow.start_run() as run:
-        iris = load_iris()
-        x_train, x_test, y_train, y_test = train_test_split(iris.data, iris.target, test_size=0.2)
-        clf = RandomForestClassifier(n_estimators=100, max_depth=3)
+        features, target = load_iris(return_X_y=True, as_frame=True)
+        features.columns = FEATURES  # the names the prediction below uses
+        x_train, x_test, y_train, y_test = train_test_split(
+            features, target, test_size=0.2, random_state=42
+        )
+        clf = RandomForestClassifier(n_estimators=100, max_depth=3, random_state=42)
         clf.fit(x_train, y_train)
         acc = clf.score(x_test, y_test)
 

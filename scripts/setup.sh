@@ -86,6 +86,21 @@ ensure_venv() {
     fi
 }
 
+# ensure_demo_venv: .venv with what the demo needs (mlharbor and scikit-learn), pip's progress
+# shown; a .venv prepared for the tests already has both.
+ensure_demo_venv() {
+    local venv="$REPO_ROOT/.venv"
+    if ! "$venv/bin/python" -c "import sys" 2>/dev/null; then
+        log "creating .venv"
+        rm -rf "$venv"
+        "$(python311)" -m venv "$venv"
+    fi
+    if ! "$venv/bin/python" -c "import mlharbor, sklearn" 2>/dev/null; then
+        log "installing mlharbor (editable) and scikit-learn into .venv"
+        "$venv/bin/python" -m pip install --progress-bar on -e "$REPO_ROOT" scikit-learn
+    fi
+}
+
 # ensure_mlflow_venv: the reference MLflow interpreter used by the interop tests.
 ensure_mlflow_venv() {
     local venv="$REPO_ROOT/.mlflow-venv" stamp="$REPO_ROOT/.mlflow-venv/.mlharbor-installed"

@@ -21,7 +21,7 @@ from mlharbor.exceptions import (
 
 def test_default_store_is_sqlite_file_in_cwd(client: MlharborClient, workdir: Path) -> None:
     experiment_id = client.create_experiment("exp")
-    assert (workdir / "mlharbor.db").is_file()
+    assert (workdir / "mlflow.db").is_file()
     experiment = client.get_experiment(experiment_id)
     assert experiment.name == "exp"
     assert experiment.artifact_location == str(workdir / "mlruns" / experiment_id)

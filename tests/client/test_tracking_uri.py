@@ -14,7 +14,7 @@ from mlharbor.store.tracking.factory import get_tracking_store, resolve_tracking
 
 
 def test_default_and_environment_order(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert tracking_uri.get_tracking_uri() == "sqlite:///mlharbor.db"
+    assert tracking_uri.get_tracking_uri() == f"sqlite:///{workdir}/mlflow.db"
     assert not tracking_uri.is_tracking_uri_set()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
     assert tracking_uri.get_tracking_uri() == "sqlite:///mlflow.db"
@@ -86,7 +86,7 @@ def test_uris_applied_for_a_block_only(workdir: Path) -> None:
         assert tracking_uri.get_registry_uri() == "sqlite:///registry.db"
         assert os.environ["MLFLOW_TRACKING_URI"] == "sqlite:///inner.db"
     assert not tracking_uri.is_tracking_uri_set()
-    assert tracking_uri.get_registry_uri() == "sqlite:///mlharbor.db"
+    assert tracking_uri.get_registry_uri() == f"sqlite:///{workdir}/mlflow.db"
     tracking_uri.set_tracking_uri("sqlite:///outer.db")
     with pytest.raises(RuntimeError), tracking_uri.uris_applied("sqlite:///x.db", None):
         raise RuntimeError("a failing step")

@@ -19,5 +19,5 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture
 def client(workdir: Path) -> MlharborClient:
-    """A client of the default store (``sqlite:///mlharbor.db`` in ``workdir``)."""
+    """A client of the default store (``mlflow.db`` in ``workdir``)."""
     return MlharborClient()

@@ -12,7 +12,7 @@ from tests.client.isolation import isolated_workdir
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A temporary cwd with no tracking environment; ``sqlite:///mlharbor.db`` lands in it."""
+    """A temporary cwd with no tracking environment; ``mlflow.db`` lands in it."""
     yield from isolated_workdir(tmp_path, monkeypatch)
 
 

@@ -90,8 +90,11 @@ def test_meta_estimator_logs_once(autologging: None) -> None:
         GridSearchCV(RandomForestClassifier(n_estimators=3), {"max_depth": [2, 3]}, cv=2).fit(x, y)
     client = MlharborClient()
     assert client.get_run(run.info.run_id).data.tags["estimator_name"] == "GridSearchCV"
-    assert len(client.get_run(run.info.run_id).outputs.model_outputs) == 1
-    assert len(client.search_runs(["0"])) == 1
+    # the search and its refitted best estimator; the inner fits log nothing of their own
+    assert len(client.get_run(run.info.run_id).outputs.model_outputs) == 2
+    children = client.search_runs(["0"], f"tags.mlflow.parentRunId = '{run.info.run_id}'")
+    assert len(children) == 2
+    assert len(client.search_runs(["0"])) == 3
 
 
 def test_failing_fit_fails_the_run_it_started(autologging: None) -> None:

@@ -76,6 +76,33 @@ def test_virtualenv_is_built_from_python_env_and_reused(
         assert run.data.tags["mlflow.project.env"] == "virtualenv"
 
 
+LOGGING_SCRIPT = """\
+import sys
+import mlharbor as mlflow
+with mlflow.start_run():
+    mlflow.log_param("prefix", sys.prefix)
+"""
+
+
+def test_virtualenv_runs_mlharbor_code_from_a_parent_folder(
+    workdir: Path, client: MlharborClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_ENV_ROOT", str(workdir / "envs"))
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # mlharbor must come with the environment
+    project = write_project(
+        workdir / "nested" / "venv-project",
+        {
+            "MLproject": VENV_MLPROJECT.replace("record.py", "train.py"),
+            "python_env.yaml": PYTHON_ENV,
+            "train.py": LOGGING_SCRIPT,
+        },
+    )
+    submitted = projects.run(str(project))
+    run = client.get_run(submitted.run_id)
+    assert run.info.status == "FINISHED"
+    assert Path(run.data.params["prefix"]).parent == workdir / "envs" / "virtualenv_envs"
+
+
 def test_unavailable_python_version_is_a_clear_error(
     workdir: Path, client: MlharborClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,7 +31,7 @@ from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.store.tracking.rest import RestTrackingStore
 from mlharbor.utils.http import HostCreds
 from tests.rest.scripted import Script
-from tests.spec_paths import TRANSCRIPTS
+from tests.spec_paths import TRANSCRIPTS, require
 
 Body = dict[str, Any]
 
@@ -41,7 +41,7 @@ def _exchange(
 ) -> Body:
     """The first successful exchange of the official client matching method, path and ``where``."""
     pattern = re.compile(path + "$")
-    for line in (TRANSCRIPTS / file).read_text().splitlines():
+    for line in require(TRANSCRIPTS / file).read_text().splitlines():
         exchange = json.loads(line)
         if (
             exchange["user_agent"].startswith("mlflow-python-client")

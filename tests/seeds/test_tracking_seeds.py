@@ -173,7 +173,7 @@ class Backend:
 
     @property
     def client_uri(self) -> str:
-        return self.tracking_uri or f"sqlite:///{self.workdir}/mlharbor.db"
+        return self.tracking_uri or f"sqlite:///{self.workdir}/mlflow.db"
 
     def run(self, name: str, source: str) -> str:
         script = self.workdir / name
@@ -217,7 +217,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
 def test_quickstart(backend: Backend) -> None:
     backend.run("quickstart.py", QUICKSTART)
     if backend.tracking_uri is None:
-        assert (backend.workdir / "mlharbor.db").is_file()
+        assert (backend.workdir / "mlflow.db").is_file()
     (run,) = backend.runs("MLflow Quickstart").values()
     assert run.info.status == "FINISHED"
     assert run.data.params == {"learning_rate": "0.01", "epochs": "100"}
@@ -270,7 +270,6 @@ def test_sqlite_uri_create_experiment_and_run_name(backend: Backend) -> None:
     backend.run("seed003.py", SQLITE_URI_AND_RUN_NAME.format(uri=uri))
     if uri == "sqlite:///mlflow.db":
         assert (backend.workdir / "mlflow.db").is_file()
-        assert not (backend.workdir / "mlharbor.db").exists()
     runs = backend.runs("exp1")
     assert len(runs) == 2
     named = runs["DecisionTreeClf"]

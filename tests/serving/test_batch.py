@@ -121,3 +121,31 @@ def test_cli_predict_failure_exits_non_zero(iris_model_dir: str, tmp_path: Path)
     )
     assert result.exit_code == 1
     assert "does not exist" in result.stderr
+
+
+def test_cli_predict_names_a_missing_model_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    import mlharbor.sklearn
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "fancylib.py").write_text(
+        "class Constant:\n    def predict(self, x):\n        return [1] * len(x)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    import fancylib  # type: ignore[import-not-found]
+
+    mlharbor.sklearn.save_model(fancylib.Constant(), str(tmp_path / "model"))
+    monkeypatch.delitem(sys.modules, "fancylib")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path / "lib")])
+    pd.DataFrame({"x": [1.0, 2.0]}).to_csv(tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(
+        models, ["predict", "-m", str(tmp_path / "model"), "-i", str(tmp_path / "in.csv")]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: the model needs the Python package 'fancylib' (module 'fancylib'), which is "
+        "not installed here: pip install fancylib"
+    ]

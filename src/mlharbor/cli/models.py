@@ -27,11 +27,27 @@ def _fail(exc: MlharborException) -> None:
     sys.exit(1)
 
 
+# Import names whose pip distribution is called otherwise.
+_DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "PIL": "pillow"}
+
+
 def _run(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except MlharborException as exc:
         _fail(exc)
+    except ModuleNotFoundError as exc:
+        # Unpickling a model imports its library: a missing one is the environment's fault.
+        module = (exc.name or "").split(".")[0]
+        if not module:
+            raise
+        package = _DISTRIBUTIONS.get(module, module)
+        click.echo(
+            f"Error: the model needs the Python package '{package}' (module '{module}'), "
+            f"which is not installed here: pip install {package}",
+            err=True,
+        )
+        sys.exit(1)
     return None
 
 

@@ -159,13 +159,13 @@ def _run(
 server = click.Command(
     "server",
     callback=_run,
-    params=_options("sqlite:///mlharbor.db"),
+    params=_options("sqlite:///mlflow.db"),
     help="Run the tracking server (MLflow's REST API and artifact proxy).",
 )
 
 ui = click.Command(
     "ui",
     callback=_run,
-    params=_options("sqlite:///mlharbor.db"),
+    params=_options("sqlite:///mlflow.db"),
     help="Run the tracking server for local use (same options as 'server').",
 )

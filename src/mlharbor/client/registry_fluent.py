@@ -119,6 +119,14 @@ def _record_on_logged_model(client: MlharborClient, model_id: str, version: Mode
         except ValueError:
             loaded = []
         entries = loaded if isinstance(loaded, list) else []
+    # The registry may have recorded this version already (as a number, like MLflow's store).
+    if any(
+        isinstance(e, dict)
+        and e.get("name") == version.name
+        and str(e.get("version")) == str(version.version)
+        for e in entries
+    ):
+        return
     entries.append({"name": version.name, "version": version.version})
     client.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: json.dumps(entries)})
 

@@ -1,7 +1,9 @@
 """Where tracking and registry data go: the process-wide tracking and registry URIs.
 
 Resolution order for the tracking URI: :func:`set_tracking_uri`, then ``MLHARBOR_TRACKING_URI``,
-then ``MLFLOW_TRACKING_URI``, then ``sqlite:///mlharbor.db`` in the current working directory.
+then ``MLFLOW_TRACKING_URI``, then ``mlflow.db`` (SQLite) in the current working directory, as an
+absolute ``sqlite:`` URL, which is MLflow's default too: a server later started in that folder
+with ``--backend-store-uri sqlite:///mlflow.db`` (or its default) sees the same runs.
 The registry URI defaults to the tracking URI.
 """
 
@@ -23,7 +25,7 @@ __all__ = [
     "uris_applied",
 ]
 
-DEFAULT_TRACKING_URI = "sqlite:///mlharbor.db"
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 
 _tracking_uri: str | None = None
 _registry_uri: str | None = None
@@ -61,11 +63,10 @@ def get_tracking_uri() -> str:
     """Return the tracking URI in effect (see the module docstring for the order)."""
     if _tracking_uri:
         return _tracking_uri
-    return (
-        os.environ.get("MLHARBOR_TRACKING_URI")
-        or os.environ.get("MLFLOW_TRACKING_URI")
-        or DEFAULT_TRACKING_URI
-    )
+    configured = os.environ.get("MLHARBOR_TRACKING_URI") or os.environ.get("MLFLOW_TRACKING_URI")
+    if configured:
+        return configured
+    return "sqlite:///" + os.path.abspath(DEFAULT_TRACKING_URI[len("sqlite:///") :])
 
 
 def set_registry_uri(uri: str | Path | None) -> None:

@@ -165,17 +165,46 @@ def _matches(version: str, actual: tuple[int, ...]) -> bool:
 
 
 def _run_setup(argv: list[str], cwd: str, what: str) -> None:
+    """Run one build step, its output (pip's progress) shown on stderr as it comes."""
+    print(f"mlharbor: {what[0].upper()}{what[1:]}...", file=sys.stderr, flush=True)
     completed = subprocess.run(
         argv,
         cwd=cwd,
-        capture_output=True,
-        text=True,
+        stdout=sys.stderr,
         check=False,
         env={**os.environ, "PIP_NO_INPUT": "1"},
     )
     if completed.returncode != 0:
-        output = (completed.stdout + completed.stderr).strip()[-4000:]
-        raise ExecutionException(f"Failed to {what} (exit code {completed.returncode}):\n{output}")
+        raise ExecutionException(
+            f"Failed to {what} (exit code {completed.returncode}); the output is above. Fix "
+            "the project's environment file, or run with --env-manager local to use this "
+            "Python environment."
+        )
+
+
+def _link_mlharbor(env_dir: Path, interpreter: str) -> None:
+    """Make this mlharbor, and what it needs, importable in a virtualenv of the same Python.
+
+    A ``.pth`` file appends this installation's package directories after the environment's
+    own, so packages the project declares still win. A different Python gets mlharbor
+    installed by pip instead.
+    """
+    if interpreter != sys.executable:
+        import mlharbor
+
+        source = Path(mlharbor.__file__).resolve().parents[2]
+        target = str(source) if (source / "pyproject.toml").is_file() else "mlharbor"
+        env_python = str(env_dir / "bin" / "python")
+        _run_setup([env_python, "-m", "pip", "install", target], str(env_dir), "install mlharbor")
+        return
+    import site
+
+    import mlharbor
+
+    package_parent = str(Path(mlharbor.__file__).resolve().parents[1])
+    paths = [package_parent, *site.getsitepackages()]
+    [site_dir] = (env_dir / "lib").glob("python*/site-packages")
+    (site_dir / "mlharbor-host.pth").write_text("\n".join(dict.fromkeys(paths)) + "\n")
 
 
 def _virtualenv(project: Project) -> Environment:
@@ -201,9 +230,11 @@ def _create_virtualenv(work_dir: str, interpreter: str, env: PythonEnv, env_dir:
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     needs_pip = bool(env.build_dependencies or env.dependencies)
     try:
-        venv_args = [] if needs_pip else ["--without-pip"]
+        venv_args = [] if needs_pip or interpreter != sys.executable else ["--without-pip"]
         _run_setup(
-            [interpreter, "-m", "venv", *venv_args, str(env_dir)], work_dir, "create a virtualenv"
+            [interpreter, "-m", "venv", *venv_args, str(env_dir)],
+            work_dir,
+            f"create a virtualenv in {env_dir}",
         )
         env_python = str(env_dir / "bin" / "python")
         for requirements in (env.build_dependencies, env.dependencies):
@@ -221,6 +252,7 @@ def _create_virtualenv(work_dir: str, interpreter: str, env: PythonEnv, env_dir:
                 )
             finally:
                 os.unlink(handle.name)
+        _link_mlharbor(env_dir, interpreter)
         (env_dir / _COMPLETE_MARKER).touch()
     except BaseException:
         shutil.rmtree(env_dir, ignore_errors=True)

@@ -22,6 +22,7 @@ from mlharbor.projects.environments import Environment
 from mlharbor.projects.errors import ExecutionException
 from mlharbor.projects.git import git_tags, source_name
 from mlharbor.projects.submitted import LocalSubmittedRun
+from mlharbor.store.tracking.factory import resolve_tracking_uri
 
 __all__ = [
     "create_run",
@@ -71,7 +72,8 @@ def run_env(run_id: str, experiment_id: str) -> dict[str, str]:
     """The variables that point a child process at its run."""
     return {
         "MLFLOW_RUN_ID": run_id,
-        "MLFLOW_TRACKING_URI": get_tracking_uri(),
+        # absolute, so a child working in the project's folder finds the same database
+        "MLFLOW_TRACKING_URI": resolve_tracking_uri(get_tracking_uri()),
         "MLFLOW_EXPERIMENT_ID": str(experiment_id),
     }
 

@@ -18,8 +18,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from mlharbor.exceptions import MlharborException, PermissionDenied
-from mlharbor.server.context import ServerContext
+from mlharbor.exceptions import (
+    MlharborException,
+    PermissionDenied,
+)
+from mlharbor.server.context import ServerContext, served_local_roots
 from mlharbor.server.errors import (
     error_response,
     method_not_allowed,
@@ -228,13 +231,17 @@ def create_app(
     """
     import os
 
-    from mlharbor.server.artifact_access import ArtifactAccess
+    from mlharbor.server.artifact_access import ArtifactAccess, is_local_uri
     from mlharbor.store.tracking.factory import get_tracking_store
+    from mlharbor.utils.paths import file_uri_to_local_path
 
     if default_artifact_root is None:
         default_artifact_root = (
             "mlflow-artifacts:" if serve_artifacts else os.path.abspath("mlruns")
         )
+    elif is_local_uri(default_artifact_root):
+        # Clients write below this root from their own directory: hand them an absolute one.
+        default_artifact_root = os.path.abspath(file_uri_to_local_path(default_artifact_root))
     artifacts = None
     if serve_artifacts:
         destination = artifacts_destination or "mlartifacts"
@@ -247,6 +254,7 @@ def create_app(
         backend_store_uri=backend_store_uri,
         default_artifact_root=default_artifact_root,
         artifacts=artifacts,
+        local_roots=served_local_roots(default_artifact_root, artifacts),
     )
     return HarborApp(context, Router([*all_routes(), *ui_routes], static_prefix), allowed_hosts)
 

@@ -25,6 +25,7 @@ __all__ = [
     "UPLOAD_PREFIX",
     "ArtifactAccess",
     "ArtifactIsDirectory",
+    "is_local_uri",
     "proxied_path",
 ]
 
@@ -49,7 +50,8 @@ def proxied_path(artifact_uri: str) -> str | None:
     return validate_relative_path(parsed.path.lstrip("/"))
 
 
-def _is_local(uri: str) -> bool:
+def is_local_uri(uri: str) -> bool:
+    """Whether ``uri`` names a local path (no scheme, ``file:`` or a drive letter)."""
     scheme = urllib.parse.urlparse(uri).scheme.lower()
     return scheme in ("", "file") or len(scheme) == 1
 
@@ -63,7 +65,7 @@ class ArtifactAccess:
 
     def __init__(self, destination: str) -> None:
         self.destination = destination
-        self.is_local = _is_local(destination)
+        self.is_local = is_local_uri(destination)
         self.root = os.path.abspath(file_uri_to_local_path(destination)) if self.is_local else ""
         self._repository: ArtifactRepository | None = None
 

@@ -4,7 +4,9 @@
 from inside another estimator's ``fit``) logs into the active run, or into a new run that ends
 when ``fit`` returns. Names follow MLflow's sklearn autologging: params from ``get_params``,
 ``training_*`` metrics linked to the logged model, tags ``estimator_name``/``estimator_class``,
-artifacts ``estimator.html`` and, for classifiers, ``training_confusion_matrix.png``. Calling
+artifacts ``estimator.html`` and, for classifiers, ``training_confusion_matrix.png``. A parameter
+search (``GridSearchCV``...) logs its own params only, plus what :mod:`mlharbor.sklearn.search`
+describes (best params, ``cv_results.csv``, ``best_estimator``, child runs). Calling
 ``score`` later on an autologged estimator logs ``<Estimator>_score_<X variable>``. Logging
 problems are reported as warnings and never break training; errors of ``fit`` itself propagate
 (and fail the run autolog started).
@@ -22,6 +24,7 @@ import weakref
 from typing import Any
 
 from mlharbor.autologging import Patches, ReentryGuard, autolog_run, warn_failure
+from mlharbor.sklearn.search import is_parameter_search, log_best_params, log_search_results
 
 __all__ = ["autolog"]
 
@@ -68,8 +71,11 @@ def autolog(
 
         pos_label: positive class for binary precision/recall/F1 (weighted averages when None).
 
-    ``exclusive``, ``disable_for_unsupported_versions`` and ``max_tuning_runs`` are accepted
-    for MLflow compatibility.
+        max_tuning_runs: how many of a parameter search's best candidates become child runs
+            (all of them when None).
+
+    ``exclusive`` and ``disable_for_unsupported_versions`` are accepted for MLflow
+    compatibility.
     """
     with _lock:
         if disable:
@@ -87,6 +93,7 @@ def autolog(
             serialization_format=serialization_format,
             registered_model_name=registered_model_name,
             extra_tags=dict(extra_tags or {}),
+            max_tuning_runs=max_tuning_runs,
         )
         _patch()
 
@@ -201,7 +208,8 @@ def _log_params_and_tags(client: Any, run_id: str, estimator: Any) -> None:
     from mlharbor.entities import Param, RunTag
 
     try:
-        params = estimator.get_params(deep=True)
+        # A search's inner estimator params describe no single model: MLflow leaves them out.
+        params = estimator.get_params(deep=not is_parameter_search(estimator))
         tags = {
             "estimator_name": type(estimator).__name__,
             "estimator_class": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
@@ -258,7 +266,9 @@ def _training_metrics(estimator: Any, features: Any, target: Any, weights: Any) 
         )
         out["training_r2_score"] = skm.r2_score(target, predicted, sample_weight=weights)
     if hasattr(estimator, "score"):
-        out["training_score"] = estimator.score(features, target, sample_weight=weights)
+        # Some scores (a search's) refuse even sample_weight=None without metadata routing.
+        weighting = {} if weights is None else {"sample_weight": weights}
+        out["training_score"] = estimator.score(features, target, **weighting)
     return {k: float(v) for k, v in out.items()}
 
 
@@ -275,9 +285,10 @@ def _log_training_results(
         metrics = _training_metrics(estimator, features, target, weights)
     except Exception as exc:
         _warn("Autologging of training metrics failed", exc)
-    dataset_name = dataset_digest = None
+    dataset: tuple[Any, str | None, str | None] = (None, None, None)
     if _config.get("log_datasets"):
-        dataset_name, dataset_digest = _log_dataset(client, run_id, features, target)
+        dataset = _log_dataset(client, run_id, features, target)
+    _entity, dataset_name, dataset_digest = dataset
     now = int(time.time() * 1000)
     if metrics:
         client.log_batch(
@@ -288,13 +299,33 @@ def _log_training_results(
             ],
         )
     _fitted[estimator] = (run_id, model_id)
+    if is_parameter_search(estimator):
+        try:
+            log_best_params(client, run_id, estimator)
+        except Exception as exc:
+            _warn("Autologging of the best parameters failed", exc)
+        log_search_results(
+            client,
+            run_id,
+            estimator,
+            log_model=(
+                (lambda best, name: _log_model(best, features, run_id, name, register=False))
+                if _config.get("log_models")
+                else None
+            ),
+            model_id=model_id,
+            dataset=dataset,
+            max_tuning_runs=_config.get("max_tuning_runs"),
+            warn=_warn,
+        )
     _log_artifacts(client, run_id, estimator, features, target)
 
 
 def _log_dataset(
     client: Any, run_id: str, features: Any, target: Any
-) -> tuple[str | None, str | None]:
-    """Link the training data to the run (context ``train``); returns its name and digest."""
+) -> tuple[Any, str | None, str | None]:
+    """Link the training data to the run (context ``train``); returns its dataset entity, name
+    and digest (all None when that failed)."""
     from mlharbor.entities import DatasetInput, InputTag
 
     try:
@@ -305,16 +336,21 @@ def _log_dataset(
         if isinstance(features, pd.DataFrame):
             dataset: Any = data.from_pandas(features, name="dataset")
         else:
-            dataset = data.from_numpy(features, targets=target, name="dataset")
+            # A pandas target (a Series) is stored as the array it holds.
+            targets = target.to_numpy() if isinstance(target, pd.Series | pd.DataFrame) else target
+            dataset = data.from_numpy(features, targets=targets, name="dataset")
+        entity = dataset._to_mlflow_entity()
         context = (InputTag("mlflow.data.context", "train"),)
-        client.log_inputs(run_id, datasets=[DatasetInput(dataset._to_mlflow_entity(), context)])
-        return str(dataset.name), str(dataset.digest)
+        client.log_inputs(run_id, datasets=[DatasetInput(entity, context)])
+        return entity, str(dataset.name), str(dataset.digest)
     except Exception as exc:
         _warn("Autologging of the training dataset failed", exc)
-        return None, None
+        return None, None, None
 
 
-def _log_model(estimator: Any, features: Any, run_id: str) -> str | None:
+def _log_model(
+    estimator: Any, features: Any, run_id: str, name: str = "model", register: bool = True
+) -> str | None:
     from mlharbor.sklearn.flavor import log_model
 
     example = signature = None
@@ -331,12 +367,12 @@ def _log_model(estimator: Any, features: Any, run_id: str) -> str | None:
     try:
         info = log_model(
             estimator,
-            name="model",
+            name=name,
             run_id=run_id,
             signature=signature,
             input_example=example,
             serialization_format=_config.get("serialization_format", "cloudpickle"),
-            registered_model_name=_config.get("registered_model_name"),
+            registered_model_name=_config.get("registered_model_name") if register else None,
         )
     except Exception as exc:
         _warn("Autologging of the model failed", exc)

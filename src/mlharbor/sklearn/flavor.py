@@ -67,7 +67,7 @@ def _serialize(
         import skops.io as sio
     except ImportError:
         raise InvalidParameterValue(
-            "serialization_format='skops' needs the 'skops' package: pip install skops"
+            "serialization_format='skops' needs the 'skops' package: pip install 'mlharbor[skops]'"
         ) from None
     sio.dump(sk_model, target)
     untrusted = sorted(sio.get_untrusted_types(file=target))
@@ -86,7 +86,8 @@ def _deserialize(path: str, serialization_format: str, trusted_types: list[str] 
             import skops.io as sio
         except ImportError:
             raise MlharborException(
-                "This model was saved with skops; install the 'skops' package to load it"
+                "This model was saved with skops (MLflow's default sklearn format); install "
+                "the 'skops' package to load it: pip install 'mlharbor[skops]'"
             ) from None
         return sio.load(path, trusted=list(trusted_types or []))
     if serialization_format == SERIALIZATION_FORMAT_CLOUDPICKLE:

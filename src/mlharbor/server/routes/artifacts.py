@@ -14,7 +14,6 @@ import os
 import posixpath
 import shutil
 import tempfile
-import urllib.parse
 
 import anyio.to_thread
 import orjson
@@ -29,7 +28,12 @@ from mlharbor.exceptions import (
     NotImplementedFeature,
     PermissionDenied,
 )
-from mlharbor.server.artifact_access import ArtifactAccess, ArtifactIsDirectory, proxied_path
+from mlharbor.server.artifact_access import (
+    ArtifactAccess,
+    ArtifactIsDirectory,
+    is_local_uri,
+    proxied_path,
+)
 from mlharbor.server.context import ServerContext
 from mlharbor.server.params import Field, Params
 from mlharbor.server.routes import JsonDict, Routes
@@ -53,39 +57,40 @@ def require_access(ctx: ServerContext) -> ArtifactAccess:
     return ctx.artifacts
 
 
-def _refused(artifact_uri: str) -> PermissionDenied:
+def _refused(ctx: ServerContext, artifact_uri: str) -> PermissionDenied:
+    roots = ", ".join(ctx.local_roots)
+    if not is_local_uri(ctx.default_artifact_root):
+        roots += f", {ctx.default_artifact_root}"
     return PermissionDenied(
-        f"The server does not serve artifacts of the location '{artifact_uri}'."
+        f"The server does not serve artifacts of the location '{artifact_uri}'. It serves "
+        f"local locations below {roots} (its --default-artifact-root, "
+        "--artifacts-destination and ./mlruns of the directory it started in); start it "
+        "with --default-artifact-root or from the folder that holds the artifacts."
     )
 
 
 def served_location(ctx: ServerContext, artifact_uri: str) -> str:
-    """The URI to read a non-proxied artifact location from, refused unless it lies below the
-    server's default artifact root.
+    """The URI to read a non-proxied artifact location from, refused unless it lies below one
+    of the server's local roots (``ctx.local_roots``) or, for a remote location, below its
+    remote default artifact root.
 
     An experiment may name any location; without this check a user could make the server read
     its own files or fetch from internal hosts and buckets on their behalf.
     """
     root = ctx.default_artifact_root
-    if _is_local_uri(artifact_uri):
-        if not _is_local_uri(root):
-            raise _refused(artifact_uri)
-        real_root = os.path.realpath(file_uri_to_local_path(root))
+    if is_local_uri(artifact_uri):
         location = os.path.realpath(file_uri_to_local_path(artifact_uri))
-        if os.path.commonpath([real_root, location]) != real_root:
-            raise _refused(artifact_uri)
-        return location
+        for served in ctx.local_roots:
+            real_root = os.path.realpath(served)
+            if os.path.commonpath([real_root, location]) == real_root:
+                return location
+        raise _refused(ctx, artifact_uri)
     prefix = root.rstrip("/") + "/"
-    if _is_local_uri(root) or not (artifact_uri + "/").startswith(prefix):
-        raise _refused(artifact_uri)
+    if is_local_uri(root) or not (artifact_uri + "/").startswith(prefix):
+        raise _refused(ctx, artifact_uri)
     if ".." in artifact_uri[len(prefix) :].split("/"):
-        raise _refused(artifact_uri)
+        raise _refused(ctx, artifact_uri)
     return artifact_uri
-
-
-def _is_local_uri(uri: str) -> bool:
-    scheme = urllib.parse.urlparse(uri).scheme.lower()
-    return scheme in ("", "file") or len(scheme) == 1
 
 
 def list_location(ctx: ServerContext, artifact_uri: str, path: str) -> list[FileInfo]:

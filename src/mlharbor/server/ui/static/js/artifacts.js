@@ -16,7 +16,8 @@ const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
 
 /**
  * A browser over one artifact root.
- * @param source {list(path) -> Promise<{files, root_uri}>, url(path) -> string, runId, modelId}
+ * @param source {list(path) -> Promise<{files, root_uri}>, url(path) -> string, runId, modelId,
+ *   openPath: a file or directory to expand and select once listed (optional)}
  */
 export function artifactBrowser(source) {
   const tree = h("div", { class: "tree", role: "tree", id: "artifact-tree" });
@@ -24,6 +25,7 @@ export function artifactBrowser(source) {
   const el = h("div", { class: "artifacts" }, tree, preview);
   let rootUri = "";
   let selected = null;
+  const activators = new Map();
 
   const select = (row) => {
     if (selected) selected.classList.remove("selected");
@@ -42,7 +44,7 @@ export function artifactBrowser(source) {
       const row = h("div", { role: "treeitem", style: `padding-left:${depth * 14 + 4}px`, dataset: { path: file.path }, title: file.path },
         (file.is_dir ? "\u25B8 " : "  ") + name);
       let loaded = false;
-      row.addEventListener("click", async () => {
+      const activate = async () => {
         select(row);
         if (file.is_dir) {
           children.hidden = !children.hidden;
@@ -55,7 +57,9 @@ export function artifactBrowser(source) {
         } else {
           await showFile(file);
         }
-      });
+      };
+      activators.set(file.path, activate);
+      row.addEventListener("click", activate);
       container.append(row, children);
     }
   };
@@ -111,7 +115,18 @@ export function artifactBrowser(source) {
     }
   };
 
-  addEntries(tree, "", 0).catch((e) => tree.appendChild(errorLine(e)));
+  const openPath = async (path) => {
+    const parts = path.split("/").filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const activate = activators.get(parts.slice(0, i).join("/"));
+      if (!activate) return;
+      await activate();
+    }
+  };
+
+  addEntries(tree, "", 0)
+    .then(() => (source.openPath ? openPath(source.openPath) : undefined))
+    .catch((e) => tree.appendChild(errorLine(e)));
   return el;
 }
 

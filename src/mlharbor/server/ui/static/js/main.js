@@ -9,6 +9,7 @@ import { renderCompare } from "./pages/compare.js";
 import { renderModels, renderModel, renderModelVersion } from "./pages/models.js";
 import { renderSweep } from "./pages/sweep.js";
 import { renderLoggedModel } from "./pages/loggedmodel.js";
+import { mlflowAlias } from "./aliases.js";
 
 const ROUTES = [
   [[], renderExperiments, "experiments"],
@@ -45,8 +46,14 @@ let generation = 0;
 
 async function route() {
   const root = document.getElementById("app");
-  const { segments, query } = parseHash();
-  const found = match(segments);
+  const parsed = parseHash();
+  let { query } = parsed;
+  let found = match(parsed.segments);
+  const alias = found ? null : mlflowAlias(parsed.segments, query);
+  if (alias) {
+    found = match(alias.segments);
+    query = alias.query;
+  }
   const mine = ++generation;
   document.querySelectorAll("[data-nav]").forEach((a) => a.classList.toggle("active", found && a.dataset.nav === found.section));
   if (!found) {

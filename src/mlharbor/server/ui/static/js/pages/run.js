@@ -35,6 +35,7 @@ export async function renderRun(view, params, query, isCurrent) {
       runId,
       list: (path) => api.get("artifacts/list", { run_id: runId, path }),
       url: (path) => api.runArtifactUrl(runId, path),
+      openPath: query.get("path") || "",
     }));
     return;
   }
