@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from mlharbor.client.client import MlharborClient
 from mlharbor.server.app import create_app
 
 
@@ -27,11 +28,14 @@ def test_mlruns_of_the_start_directory_is_served(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # Logged the way a client without a server logs: straight into ./mlflow.db and ./mlruns.
+    local = MlharborClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment_id = local.create_experiment("local")
+    run_id = local.create_run(experiment_id).info.run_id
+    local.log_text(run_id, "hello", "plots/a.txt")
+    assert (tmp_path / "mlruns" / experiment_id).is_dir()
     app = create_app("sqlite:///mlflow.db")
     with TestClient(app) as client:
-        run_id, logged = _run_with_location(client, str(tmp_path / "mlruns" / "1"))
-        (logged / "plots").mkdir(parents=True)
-        (logged / "plots" / "a.txt").write_text("hello")
         listing = client.get("/api/2.0/mlflow/artifacts/list", params={"run_id": run_id})
         assert [f["path"] for f in listing.json()["files"]] == ["plots"]
         got = client.get("/get-artifact", params={"run_id": run_id, "path": "plots/a.txt"})
