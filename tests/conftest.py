@@ -108,3 +108,15 @@ def mlflow_python() -> str:
         return str(locate_mlflow_python(REPO_ROOT))
     except FileNotFoundError as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture(autouse=True)
+def _experiment_id_variable_kept() -> Iterator[None]:
+    """``set_experiment`` exports ``MLFLOW_EXPERIMENT_ID`` (as MLflow does); a test that calls
+    it must not hand that experiment to the programs later tests start."""
+    before = os.environ.get("MLFLOW_EXPERIMENT_ID")
+    yield
+    if before is None:
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    else:
+        os.environ["MLFLOW_EXPERIMENT_ID"] = before

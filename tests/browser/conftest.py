@@ -64,9 +64,10 @@ def iris(ui_server: RunningServer) -> IrisWorkflow:
     return log_iris_workflow(ui_server.url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium browser."""
+    """A headless Chromium browser, closed with this package's tests: Playwright's sync API
+    keeps an event loop running on the main thread while it is open."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
