@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     # submodules users reach as attributes, e.g. mlflow.sklearn.log_model
     "artifacts": "mlharbor.artifacts",
+    "catboost": "mlharbor.catboost",
     "client": "mlharbor.client",
     "data": "mlharbor.data",
     "entities": "mlharbor.entities",

@@ -37,6 +37,8 @@ _LOADER_ALIASES = {
     "mlharbor.xgboost": "mlharbor.xgboost",
     "mlflow.lightgbm": "mlharbor.lightgbm",
     "mlharbor.lightgbm": "mlharbor.lightgbm",
+    "mlflow.catboost": "mlharbor.catboost",
+    "mlharbor.catboost": "mlharbor.catboost",
     "mlflow.pytorch": "mlharbor.pytorch",
     "mlharbor.pytorch": "mlharbor.pytorch",
     "mlflow.pyfunc.model": "mlharbor.pyfunc.model",
