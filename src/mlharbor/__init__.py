@@ -28,6 +28,7 @@ _LAZY: dict[str, str] = {
     "pytorch": "mlharbor.pytorch",
     "recipes": "mlharbor.recipes",
     "sklearn": "mlharbor.sklearn",
+    "statsmodels": "mlharbor.statsmodels",
     "tracking": "mlharbor.tracking",
     "types": "mlharbor.types",
     "xgboost": "mlharbor.xgboost",

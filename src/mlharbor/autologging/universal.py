@@ -30,6 +30,7 @@ INTEGRATIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "lightgbm": (("lightgbm",), "mlharbor.lightgbm.autolog:autolog"),
     "pytorch": (("pytorch_lightning", "lightning"), "mlharbor.pytorch.autolog:autolog"),
     "catboost": (("catboost",), "mlharbor.catboost.autolog:autolog"),
+    "statsmodels": (("statsmodels",), "mlharbor.statsmodels.autolog:autolog"),
 }
 
 _lock = threading.RLock()

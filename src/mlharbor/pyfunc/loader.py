@@ -39,6 +39,8 @@ _LOADER_ALIASES = {
     "mlharbor.lightgbm": "mlharbor.lightgbm",
     "mlflow.catboost": "mlharbor.catboost",
     "mlharbor.catboost": "mlharbor.catboost",
+    "mlflow.statsmodels": "mlharbor.statsmodels",
+    "mlharbor.statsmodels": "mlharbor.statsmodels",
     "mlflow.pytorch": "mlharbor.pytorch",
     "mlharbor.pytorch": "mlharbor.pytorch",
     "mlflow.pyfunc.model": "mlharbor.pyfunc.model",

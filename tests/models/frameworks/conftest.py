@@ -4,6 +4,7 @@ interpreter run on a script, and the scoring app answering seed-style requests."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,18 @@ from typing import Any
 from starlette.testclient import TestClient
 
 
-def run_reference(mlflow_python: str, script: str, *args: str, cwd: Path) -> Any:
-    """Run ``script`` with MLflow 3.17.2's interpreter; its last output line, decoded as JSON."""
+def run_reference(
+    mlflow_python: str, script: str, *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> Any:
+    """Run ``script`` with MLflow 3.17.2's interpreter (``env`` added to the environment); its
+    last output line, decoded as JSON."""
     result = subprocess.run(
         [mlflow_python, "-c", "import warnings\nwarnings.simplefilter('ignore')\n" + script, *args],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=cwd,
+        env={**os.environ, **(env or {})},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])

@@ -1,5 +1,5 @@
 """``mlharbor.catboost.autolog`` (MLflow has none): params, per-iteration metrics, importance,
-the model, datasets; and ``mlharbor.autolog()`` enabling it when catboost is imported later."""
+the model, datasets; and ``mlharbor.autolog()`` enabling it (and statsmodels) on import."""
 
 from __future__ import annotations
 
@@ -89,19 +89,26 @@ import json, sys
 import mlharbor as mlflow
 
 mlflow.autolog(log_models=False)
-imported = "catboost" in sys.modules
+imported = sorted({"catboost", "statsmodels"} & set(sys.modules))
 import catboost
+import statsmodels.api as sm
 from sklearn.datasets import load_iris
 
 features, target = load_iris(return_X_y=True)
-with mlflow.start_run() as run:
+with mlflow.start_run() as boosted:
     catboost.CatBoostRegressor(iterations=3, verbose=False).fit(features, target)
-params = mlflow.MlflowClient().get_run(run.info.run_id).data.params
-print(json.dumps({"imported_by_autolog": imported, "params": params}))
+with mlflow.start_run() as linear:
+    sm.OLS(target, features).fit()
+client = mlflow.MlflowClient()
+print(json.dumps({
+    "imported_by_autolog": imported,
+    "catboost": client.get_run(boosted.info.run_id).data.params,
+    "statsmodels": sorted(client.get_run(linear.info.run_id).data.params),
+}))
 """
 
 
-def test_universal_autolog_enables_catboost_on_import(workdir: Path) -> None:
+def test_universal_autolog_enables_catboost_and_statsmodels_on_import(workdir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     result = subprocess.run(
         [sys.executable, "-c", _LATER_IMPORT],
@@ -113,5 +120,6 @@ def test_universal_autolog_enables_catboost_on_import(workdir: Path) -> None:
         check=True,
     )
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["imported_by_autolog"] is False
-    assert report["params"] == {"iterations": "3", "loss_function": "RMSE", "verbose": "False"}
+    assert report["imported_by_autolog"] == []
+    assert report["catboost"] == {"iterations": "3", "loss_function": "RMSE", "verbose": "False"}
+    assert report["statsmodels"] == ["cov_kwds", "cov_type", "kwargs", "method", "use_t"]
