@@ -23,6 +23,7 @@ _LAZY: dict[str, str] = {
     "lightgbm": "mlharbor.lightgbm",
     "models": "mlharbor.models",
     "monitoring": "mlharbor.monitoring",
+    "onnx": "mlharbor.onnx",
     "projects": "mlharbor.projects",
     "pyfunc": "mlharbor.pyfunc",
     "pytorch": "mlharbor.pytorch",

@@ -41,6 +41,8 @@ _LOADER_ALIASES = {
     "mlharbor.catboost": "mlharbor.catboost",
     "mlflow.statsmodels": "mlharbor.statsmodels",
     "mlharbor.statsmodels": "mlharbor.statsmodels",
+    "mlflow.onnx": "mlharbor.onnx",
+    "mlharbor.onnx": "mlharbor.onnx",
     "mlflow.pytorch": "mlharbor.pytorch",
     "mlharbor.pytorch": "mlharbor.pytorch",
     "mlflow.pyfunc.model": "mlharbor.pyfunc.model",
