@@ -95,7 +95,7 @@ def test_options_are_recorded_and_checked(tmp_path: Path, regressor: Any, iris: 
     np.testing.assert_allclose(predicted["variable"], estimator.predict(features), atol=1e-4)
     with pytest.raises(InvalidParameterValue, match="not a valid ONNX Runtime session option"):
         mlflow.onnx.save_model(model, tmp_path / "bad", onnx_session_options={"nope": 1})
-    with pytest.raises(InvalidParameterValue, match="Expected an onnx.ModelProto"):
+    with pytest.raises(InvalidParameterValue, match=r"Expected an onnx\.ModelProto"):
         mlflow.onnx.save_model(estimator, tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
 
