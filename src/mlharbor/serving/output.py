@@ -24,7 +24,8 @@ def jsonable(value: Any) -> Any:
                 for row in value.to_dict(orient="records")
             ]
         if isinstance(value, pd.Series):
-            return [jsonable(v) for v in value.tolist()]
+            # as MLflow answers: one record per row, keyed by the series' name (0 if none)
+            return jsonable(value.to_frame())
         if isinstance(value, pd.Timestamp):
             return value.isoformat()
     if module == "numpy":

@@ -3,6 +3,7 @@ mlharbor and MLflow 3.17.2 both ways."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,13 @@ import pytest
 import mlharbor as mlflow
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.models.model import Model
-from tests.models.frameworks.conftest import invoke, run_reference
+from tests.models.frameworks.conftest import (
+    MLFLOW_ANSWERS,
+    invoke,
+    our_answers,
+    run_reference,
+    seed_bodies,
+)
 
 
 @pytest.fixture
@@ -80,9 +87,11 @@ def test_served_model_answers_seed_style_requests(
     assert invoke(path, {"dataframe_records": rows.to_dict(orient="records")}) == expected
 
 
-_MLFLOW_SIDE = """
-import json, os, sys
-import catboost, mlflow, numpy as np
+_MLFLOW_SIDE = (
+    MLFLOW_ANSWERS
+    + """
+import sys
+import catboost, numpy as np
 from sklearn.datasets import load_iris
 features, target = load_iris(return_X_y=True, as_frame=True)
 ours = sys.argv[1]
@@ -92,8 +101,10 @@ loaded = {"class": type(native).__name__,
           "pyfunc": np.asarray(mlflow.pyfunc.load_model(ours).predict(features)).tolist()}
 model = catboost.CatBoostRegressor(iterations=5, depth=2, verbose=False).fit(features, target)
 mlflow.catboost.save_model(model, sys.argv[2], input_example=features.head(2))
-print(json.dumps({"loaded": loaded, "saved": model.predict(features).tolist()}))
+print(json.dumps({"loaded": loaded, "saved": model.predict(features).tolist(),
+                  "answers": answers(ours, json.loads(sys.argv[3]))}))
 """
+)
 
 
 @pytest.mark.interop
@@ -104,7 +115,10 @@ def test_directories_cross_between_mlharbor_and_mlflow(
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     mlflow.catboost.save_model(cb_classifier, ours, input_example=features.head(2))
 
-    report = run_reference(mlflow_python, _MLFLOW_SIDE, str(ours), str(theirs), cwd=tmp_path)
+    bodies = seed_bodies(features.head(3))
+    report = run_reference(
+        mlflow_python, _MLFLOW_SIDE, str(ours), str(theirs), json.dumps(bodies), cwd=tmp_path
+    )
 
     expected = cb_classifier.predict(features).tolist()
     assert report["loaded"] == {
@@ -115,6 +129,7 @@ def test_directories_cross_between_mlharbor_and_mlflow(
     loaded = mlflow.catboost.load_model(str(theirs))
     assert isinstance(loaded, catboost.CatBoostRegressor)
     np.testing.assert_allclose(loaded.predict(features), report["saved"])
+    assert our_answers(str(ours), bodies) == report["answers"]
     pyfunc = mlflow.pyfunc.load_model(str(theirs))
     np.testing.assert_allclose(pyfunc.predict(features), report["saved"])
     assert Model.load(str(theirs)).flavors["catboost"]["save_format"] == "cbm"

@@ -18,7 +18,12 @@ import mlharbor as mlflow
 from mlharbor.exceptions import InvalidParameterValue
 from mlharbor.models.model import Model
 from tests.fixtures.servers import free_port, run_server
-from tests.models.frameworks.conftest import run_reference
+from tests.models.frameworks.conftest import (
+    MLFLOW_ANSWERS,
+    our_answers,
+    run_reference,
+    seed_bodies,
+)
 
 
 def _convert(estimator: Any, features: Any) -> Any:
@@ -111,46 +116,34 @@ def test_logged_model_loads_by_model_uri(workdir: Path, regressor: Any, iris: An
 
 # MLflow's side: load our directory (native and pyfunc), answer each request body with its own
 # scoring function, and save the same ONNX file as a directory of its own.
-_MLFLOW_SIDE = """
-import json, sys
-import mlflow, numpy as np, onnx
-from mlflow.pyfunc import scoring_server
+_MLFLOW_SIDE = (
+    MLFLOW_ANSWERS
+    + """
+import sys
+import onnx
 from sklearn.datasets import load_iris
 ours, source, theirs, bodies = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 features = load_iris(as_frame=True).data
-pyfunc = mlflow.pyfunc.load_model(ours)
-schema = pyfunc.metadata.get_input_schema()
-answers = [json.loads(scoring_server.invocations(json.dumps(b), "application/json", pyfunc,
-                                                 schema).response) for b in bodies]
 mlflow.onnx.save_model(onnx.load(source), theirs)
 print(json.dumps({
     "native": type(mlflow.onnx.load_model(ours)).__name__,
-    "labels": pyfunc.predict(features)["output_label"].tolist(),
-    "answers": answers,
+    "labels": mlflow.pyfunc.load_model(ours).predict(features)["output_label"].tolist(),
+    "answers": answers(ours, bodies),
 }))
 """
+)
 
 
 @pytest.mark.interop
 def test_directories_and_answers_match_mlflow(
     tmp_path: Path, mlflow_python: str, classifier: Any, iris: Any
 ) -> None:
-    from starlette.testclient import TestClient
-
-    from mlharbor.serving import create_app
-
     estimator, model = classifier
     features, _ = iris
     ours, theirs, source = tmp_path / "ours", tmp_path / "theirs", tmp_path / "source.onnx"
     mlflow.onnx.save_model(model, ours)
     onnx.save_model(model, str(source))
-    rows = features.head(3)
-    bodies = [
-        {"dataframe_split": {"columns": list(rows.columns), "data": rows.to_numpy().tolist()}},
-        {"dataframe_records": rows.to_dict(orient="records")},
-        {"inputs": rows.to_numpy().tolist()},
-        {"instances": rows.to_numpy().tolist()},
-    ]
+    bodies = seed_bodies(features.head(3))
 
     report = run_reference(
         mlflow_python,
@@ -164,11 +157,7 @@ def test_directories_and_answers_match_mlflow(
 
     assert report["native"] == "ModelProto"
     assert report["labels"] == estimator.predict(features).tolist()
-    with TestClient(create_app(str(ours))) as client:
-        for body, expected in zip(bodies, report["answers"], strict=True):
-            response = client.post("/invocations", json=body)
-            assert response.status_code == 200, response.text
-            assert response.json() == expected
+    assert our_answers(str(ours), bodies) == report["answers"]
     predicted = mlflow.pyfunc.load_model(str(theirs)).predict(features)
     np.testing.assert_array_equal(predicted["output_label"], estimator.predict(features))
 

@@ -3,6 +3,7 @@ pyfunc, serving, and directories and autologged runs compared with MLflow 3.17.2
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,13 @@ from mlharbor.client.client import MlharborClient
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.models.model import Model
 from tests.models.flavors.crosstool import autolog_summaries
-from tests.models.frameworks.conftest import invoke, run_reference
+from tests.models.frameworks.conftest import (
+    MLFLOW_ANSWERS,
+    invoke,
+    our_answers,
+    run_reference,
+    seed_bodies,
+)
 
 
 def _data() -> tuple[pd.DataFrame, np.ndarray]:
@@ -81,12 +88,16 @@ def test_served_ols_answers_seed_style_requests(tmp_path: Path, ols: Any) -> Non
     mlflow.statsmodels.save_model(ols, path, input_example=features.head(2))
     rows = features.head(3)
     split = {"columns": list(rows.columns), "data": rows.to_numpy().tolist()}
-    np.testing.assert_allclose(invoke(path, {"dataframe_split": split}), ols.predict(rows))
+    # a pandas Series of predictions is answered as MLflow does: records keyed by its name
+    records = invoke(path, {"dataframe_split": split})
+    np.testing.assert_allclose([r["0"] for r in records], ols.predict(rows))
 
 
-_MLFLOW_SIDE = """
-import json, sys
-import mlflow, numpy as np, pandas as pd, statsmodels.api as sm
+_MLFLOW_SIDE = (
+    MLFLOW_ANSWERS
+    + """
+import sys
+import numpy as np, pandas as pd, statsmodels.api as sm
 rng = np.random.default_rng(0)
 features = pd.DataFrame(rng.normal(size=(30, 2)), columns=["a", "b"]).assign(const=1.0)
 target = features.to_numpy() @ [2.0, 3.0, 1.0] + rng.normal(size=30)
@@ -96,8 +107,10 @@ loaded = {"native": mlflow.statsmodels.load_model(sys.argv[1]).predict(features)
 array = features.to_numpy()
 model = sm.GLM(target, array).fit()
 mlflow.statsmodels.save_model(model, sys.argv[2], input_example=array[:2])
-print(json.dumps({"loaded": loaded, "saved": model.predict(array).tolist()}))
+print(json.dumps({"loaded": loaded, "saved": model.predict(array).tolist(),
+                  "answers": answers(sys.argv[1], json.loads(sys.argv[3]))}))
 """
+)
 
 
 @pytest.mark.interop
@@ -108,12 +121,14 @@ def test_directories_cross_between_mlharbor_and_mlflow(
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     mlflow.statsmodels.save_model(ols, ours, input_example=features.head(2))
 
+    bodies = seed_bodies(features.head(3))
     # MLflow refuses pickled models unless told to accept them
     report = run_reference(
         mlflow_python,
         _MLFLOW_SIDE,
         str(ours),
         str(theirs),
+        json.dumps(bodies),
         cwd=tmp_path,
         env={"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"},
     )
@@ -121,6 +136,7 @@ def test_directories_cross_between_mlharbor_and_mlflow(
     expected = ols.predict(features)
     np.testing.assert_allclose(report["loaded"]["native"], expected)
     np.testing.assert_allclose(report["loaded"]["pyfunc"], expected)
+    assert our_answers(str(ours), bodies) == report["answers"]
     array = features.to_numpy()
     np.testing.assert_allclose(
         mlflow.statsmodels.load_model(str(theirs)).predict(array), report["saved"]
