@@ -26,7 +26,11 @@ from tests.models.frameworks.conftest import (
 @pytest.fixture
 def cb_classifier(iris: Any) -> Any:
     features, target = iris
-    return catboost.CatBoostClassifier(iterations=5, depth=2, verbose=False).fit(features, target)
+    # no catboost_info/ training folder in the working directory
+    model = catboost.CatBoostClassifier(
+        iterations=5, depth=2, verbose=False, allow_writing_files=False
+    )
+    return model.fit(features, target)
 
 
 def test_classifier_round_trip(tmp_path: Path, cb_classifier: Any, iris: Any) -> None:
