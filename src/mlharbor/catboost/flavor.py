@@ -40,6 +40,7 @@ def save_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
+    extra_files: list[Any] | None = None,
     **kwargs: Any,
 ) -> None:
     """Save a trained CatBoost model as a model directory at ``path``.
@@ -50,11 +51,13 @@ def save_model(
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) saved under ``extra_files/``.
         kwargs: passed to the model's own ``save_model`` (``format=`` is recorded as
             ``save_format``).
 
     Raises:
-        InvalidParameterValue: when ``cb_model`` is not a CatBoost model.
+        InvalidParameterValue: when ``cb_model`` is not a CatBoost model, or ``extra_files``
+            is not a list of existing files.
         MlharborException: RESOURCE_ALREADY_EXISTS when ``path`` is a non-empty directory.
     """
     import catboost
@@ -64,6 +67,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
+    from mlharbor.models.extra_files import copy_extra_files
     from mlharbor.models.model_dir import model_directory, record_inputs
     from mlharbor.sklearn.flavor import _infer_signature
 
@@ -88,6 +92,7 @@ def save_model(
             **({"code": code} if code is not None else {}),
             **environment_flavor_config(),
         )
+        extras = copy_extra_files(extra_files, draft.directory)
         draft.model.add_flavor(
             FLAVOR_NAME,
             catboost_version=catboost.__version__,
@@ -95,6 +100,7 @@ def save_model(
             model_type=_model_class_name(cb_model),
             save_format=kwargs.get("format", "cbm"),
             data=_DATA_FILE,
+            **extras,
         )
         write_environment(
             draft.directory,
@@ -175,6 +181,7 @@ def log_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
+    extra_files: list[Any] | None = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
@@ -208,5 +215,6 @@ def log_model(
         input_example=input_example,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
+        extra_files=extra_files,
         **kwargs,
     )

@@ -77,6 +77,7 @@ def save_model(
     onnx_execution_providers: list[Any] | None = None,
     onnx_session_options: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
+    extra_files: list[Any] | None = None,
     save_as_external_data: bool = True,
     **kwargs: Any,
 ) -> None:
@@ -86,6 +87,7 @@ def save_model(
         onnx_model: an ``onnx.ModelProto`` (e.g. from skl2onnx or ``torch.onnx.export``).
         signature: a :class:`~mlharbor.models.ModelSignature`; as in MLflow, none is inferred.
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) saved under ``extra_files/``.
         onnx_execution_providers: onnxruntime providers to try in order; CUDA then CPU when
             None (those not installed are skipped at load time).
         onnx_session_options: ``onnxruntime.SessionOptions`` attributes to set at load time
@@ -94,7 +96,8 @@ def save_model(
         kwargs: passed to ``onnx.save_model``.
 
     Raises:
-        InvalidParameterValue: for a non-ONNX model or unknown session options.
+        InvalidParameterValue: for a non-ONNX model, unknown session options or missing
+            ``extra_files``.
         MlharborException: RESOURCE_ALREADY_EXISTS when ``path`` is a non-empty directory.
     """
     import onnx
@@ -104,6 +107,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
+    from mlharbor.models.extra_files import copy_extra_files
     from mlharbor.models.model_dir import model_directory, record_inputs
 
     if not isinstance(onnx_model, onnx.ModelProto):
@@ -134,6 +138,7 @@ def save_model(
             **({"code": code} if code is not None else {}),
             **environment_flavor_config(),
         )
+        extras = copy_extra_files(extra_files, draft.directory)
         draft.model.add_flavor(
             FLAVOR_NAME,
             onnx_version=onnx.__version__,
@@ -141,6 +146,7 @@ def save_model(
             providers=list(onnx_execution_providers or ONNX_EXECUTION_PROVIDERS),
             onnx_session_options=onnx_session_options,
             code=code,
+            **extras,
         )
         write_environment(
             draft.directory,
@@ -187,6 +193,7 @@ def log_model(
     onnx_execution_providers: list[Any] | None = None,
     onnx_session_options: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
+    extra_files: list[Any] | None = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
@@ -221,6 +228,7 @@ def log_model(
         input_example=input_example,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
+        extra_files=extra_files,
         onnx_execution_providers=onnx_execution_providers,
         onnx_session_options=onnx_session_options,
         save_as_external_data=save_as_external_data,

@@ -40,6 +40,7 @@ def save_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
+    extra_files: list[Any] | None = None,
 ) -> None:
     """Save fitted statsmodels results as a model directory at ``path``.
 
@@ -49,9 +50,11 @@ def save_model(
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
+        extra_files: files (local paths or artifact URIs) saved under ``extra_files/``.
 
     Raises:
-        InvalidParameterValue: when ``statsmodels_model`` is not fitted statsmodels results.
+        InvalidParameterValue: when ``statsmodels_model`` is not fitted statsmodels results,
+            or ``extra_files`` is not a list of existing files.
         MlharborException: RESOURCE_ALREADY_EXISTS when ``path`` is a non-empty directory.
     """
     import statsmodels
@@ -61,6 +64,7 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
+    from mlharbor.models.extra_files import copy_extra_files
     from mlharbor.models.model_dir import model_directory, record_inputs
     from mlharbor.sklearn.flavor import _infer_signature
 
@@ -90,11 +94,13 @@ def save_model(
             **({"code": code} if code is not None else {}),
             **environment_flavor_config(),
         )
+        extras = copy_extra_files(extra_files, draft.directory)
         draft.model.add_flavor(
             FLAVOR_NAME,
             statsmodels_version=statsmodels.__version__,
             data=_DATA_FILE,
             code=code,
+            **extras,
         )
         write_environment(
             draft.directory,
@@ -175,6 +181,7 @@ def log_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
+    extra_files: list[Any] | None = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
@@ -209,4 +216,5 @@ def log_model(
         input_example=input_example,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
+        extra_files=extra_files,
     )

@@ -137,3 +137,16 @@ def test_directories_cross_between_mlharbor_and_mlflow(
     pyfunc = mlflow.pyfunc.load_model(str(theirs))
     np.testing.assert_allclose(pyfunc.predict(features), report["saved"])
     assert Model.load(str(theirs)).flavors["catboost"]["save_format"] == "cbm"
+
+
+def test_extra_files_are_saved_beside_the_model(tmp_path: Path, cb_classifier: Any) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("trained on iris")
+    path = tmp_path / "model"
+    mlflow.catboost.save_model(cb_classifier, path, extra_files=[str(notes)])
+    conf = Model.load(str(path)).flavors["catboost"]
+    assert conf["extra_files"] == [{"path": "extra_files/notes.txt"}]
+    assert (path / "extra_files" / "notes.txt").read_text() == "trained on iris"
+    with pytest.raises(InvalidParameterValue, match="does not exist"):
+        mlflow.catboost.save_model(cb_classifier, tmp_path / "m2", extra_files=["nope.txt"])
+    assert not (tmp_path / "m2").exists()
