@@ -1,6 +1,7 @@
 """The onnx flavor: MLflow's layout, the onnxruntime pyfunc, serving (MLflow's answers to the
 same requests, and a real ``mlharbor models serve``), and directories crossing with MLflow
-3.17.2 both ways. The models are scikit-learn estimators converted with skl2onnx."""
+3.17.2 both ways. The models are scikit-learn estimators converted with skl2onnx and a torch
+net exported with torch.onnx."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from mlharbor.models.model import Model
 from tests.fixtures.servers import free_port, run_server
 from tests.models.frameworks.conftest import (
     MLFLOW_ANSWERS,
+    invoke,
     our_answers,
     run_reference,
     seed_bodies,
@@ -177,3 +179,35 @@ def test_models_serve_answers_a_seed_style_curl(tmp_path: Path, regressor: Any, 
     assert response.status_code == 200, response.text
     served = [row["variable"] for row in response.json()["predictions"]]
     np.testing.assert_allclose(served, estimator.predict(rows), atol=1e-4)
+
+
+def test_torch_export_answers_seed_002_curl(tmp_path: Path) -> None:
+    import io
+    import warnings
+
+    import torch
+
+    from tests.models.flavors.nets import trained_net
+
+    net = trained_net()
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # the TorchScript exporter needs no onnxscript; torch marks it deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            net,
+            (torch.zeros(1, 4),),
+            buffer,
+            dynamo=False,
+            input_names=["x"],
+            output_names=["scores"],
+            dynamic_axes={"x": {0: "batch"}},
+        )
+    path = str(tmp_path / "model")
+    mlflow.onnx.save_model(onnx.load_from_string(buffer.getvalue()), path)
+
+    # seed 002's curl body
+    predictions = invoke(path, {"inputs": [[1.0, 2.0, 3.0, 4.0]]})
+    with torch.no_grad():
+        expected = net(torch.tensor([[1.0, 2.0, 3.0, 4.0]])).numpy()
+    np.testing.assert_allclose(predictions["scores"], expected, atol=1e-5)
