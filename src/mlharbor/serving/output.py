@@ -24,8 +24,7 @@ def jsonable(value: Any) -> Any:
                 for row in value.to_dict(orient="records")
             ]
         if isinstance(value, pd.Series):
-            # as MLflow answers: one record per row, keyed by the series' name (0 if none)
-            return jsonable(value.to_frame())
+            return [jsonable(v) for v in value.tolist()]
         if isinstance(value, pd.Timestamp):
             return value.isoformat()
     if module == "numpy":
@@ -60,10 +59,14 @@ def _dumps(value: Any) -> bytes:
 def encode_predictions(predictions: Any, *, wrap: bool = True) -> bytes:
     """JSON bytes of ``{"predictions": ...}`` (or of the bare value when ``wrap`` is false)."""
     import numpy as np
+    import pandas as pd
 
     if isinstance(predictions, np.ndarray) and predictions.dtype.kind in "biuf":
         # the common case, kept free of per-element Python work
         body: Any = predictions
+    elif isinstance(predictions, pd.Series):
+        # as MLflow's scoring server answers a Series: records keyed by its name (0 if none)
+        body = jsonable(predictions.to_frame())
     else:
         body = jsonable(predictions)
     return _dumps({"predictions": body} if wrap else body)
