@@ -5,7 +5,9 @@ fits through them) logs params, per-iteration metrics, importances and the model
 MLflow has no CatBoost autologging; names follow its xgboost and lightgbm autologgers: the
 model's params (as set by the user) plus ``fit``'s setting arguments that were passed, as params;
 ``<dataset>-<metric>`` per iteration with step = iteration, where the dataset is CatBoost's own
-name (``learn``, ``validation``, ``validation_1``...); with early stopping, ``stopped_iteration``
+name (``learn``, ``validation``; ``validation_0``, ``validation_1``... for several sets), read
+from the model's evaluation history once ``fit`` returns (CatBoost's per-iteration callbacks do
+not run on GPU); with early stopping, ``stopped_iteration``
 and ``best_iteration``, then the best iteration's metrics again at step ``iterations``;
 ``feature_importance_PredictionValuesChange.json``/``.png``; the model ``model``; the training
 and evaluation frames or arrays as datasets (contexts ``train`` and ``eval``). Logging problems
