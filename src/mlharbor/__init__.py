@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     # submodules users reach as attributes, e.g. mlflow.sklearn.log_model
     "artifacts": "mlharbor.artifacts",
+    "catboost": "mlharbor.catboost",
     "client": "mlharbor.client",
     "data": "mlharbor.data",
     "entities": "mlharbor.entities",
@@ -22,11 +23,13 @@ _LAZY: dict[str, str] = {
     "lightgbm": "mlharbor.lightgbm",
     "models": "mlharbor.models",
     "monitoring": "mlharbor.monitoring",
+    "onnx": "mlharbor.onnx",
     "projects": "mlharbor.projects",
     "pyfunc": "mlharbor.pyfunc",
     "pytorch": "mlharbor.pytorch",
     "recipes": "mlharbor.recipes",
     "sklearn": "mlharbor.sklearn",
+    "statsmodels": "mlharbor.statsmodels",
     "tracking": "mlharbor.tracking",
     "types": "mlharbor.types",
     "xgboost": "mlharbor.xgboost",

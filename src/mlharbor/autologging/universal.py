@@ -29,6 +29,8 @@ INTEGRATIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "xgboost": (("xgboost",), "mlharbor.xgboost.autolog:autolog"),
     "lightgbm": (("lightgbm",), "mlharbor.lightgbm.autolog:autolog"),
     "pytorch": (("pytorch_lightning", "lightning"), "mlharbor.pytorch.autolog:autolog"),
+    "catboost": (("catboost",), "mlharbor.catboost.autolog:autolog"),
+    "statsmodels": (("statsmodels",), "mlharbor.statsmodels.autolog:autolog"),
 }
 
 _lock = threading.RLock()
@@ -50,12 +52,13 @@ def autolog(
     extra_tags: dict[str, str] | None = None,
     exclude_flavors: Sequence[str] | None = None,
 ) -> None:
-    """Enable (or disable) autologging for scikit-learn, XGBoost, LightGBM and PyTorch
-    Lightning, with the settings each integration accepts.
+    """Enable (or disable) autologging for every library in :data:`INTEGRATIONS`
+    (scikit-learn, XGBoost, LightGBM, PyTorch Lightning, CatBoost...), with the settings each
+    integration accepts.
 
     Args:
-        exclude_flavors: flavors to leave alone (``"sklearn"``, ``"xgboost"``, ``"lightgbm"``,
-            ``"pytorch"``).
+        exclude_flavors: flavors to leave alone (keys of :data:`INTEGRATIONS`, such as
+            ``"sklearn"`` or ``"catboost"``).
 
     The other arguments are passed to each integration that takes them; ``log_traces``
     is accepted for MLflow compatibility (no integration here produces traces).

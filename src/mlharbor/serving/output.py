@@ -59,10 +59,14 @@ def _dumps(value: Any) -> bytes:
 def encode_predictions(predictions: Any, *, wrap: bool = True) -> bytes:
     """JSON bytes of ``{"predictions": ...}`` (or of the bare value when ``wrap`` is false)."""
     import numpy as np
+    import pandas as pd
 
     if isinstance(predictions, np.ndarray) and predictions.dtype.kind in "biuf":
         # the common case, kept free of per-element Python work
         body: Any = predictions
+    elif isinstance(predictions, pd.Series):
+        # as MLflow's scoring server answers a Series: records keyed by its name (0 if none)
+        body = jsonable(predictions.to_frame())
     else:
         body = jsonable(predictions)
     return _dumps({"predictions": body} if wrap else body)
