@@ -133,6 +133,7 @@ def gc(
     tracking_uri: str | None = None,
     artifacts_destination: str | None = None,
     dry_run: bool = False,
+    store: Any = None,
 ) -> GcResult:
     """Permanently delete runs and experiments in the ``deleted`` stage, with their artifacts.
 
@@ -146,6 +147,7 @@ def gc(
         tracking_uri: the server that serves ``mlflow-artifacts:`` URIs, if any.
         artifacts_destination: where the server keeps ``mlflow-artifacts:`` files, if known.
         dry_run: report what would be deleted and delete nothing.
+        store: an open database tracking store to purge instead of ``backend_store_uri``'s.
 
     Raises:
         InvalidParameterValue: a requested run or experiment is not deleted, or deleted too
@@ -154,7 +156,7 @@ def gc(
     """
     from mlharbor.utils.time import now_ms
 
-    store = _store(backend_store_uri)
+    store = store if store is not None else _store(backend_store_uri)
     age = parse_age(older_than) if isinstance(older_than, str) else older_than
     threshold = now_ms() - int(age.total_seconds() * 1000) if age is not None else None
     runs: list[Any] = []

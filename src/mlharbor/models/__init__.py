@@ -34,6 +34,7 @@ from mlharbor.models.serving_input import (
     validate_serving_input,
 )
 from mlharbor.models.signature import ModelSignature, infer_signature
+from mlharbor.models.wheeled import add_libraries_to_model
 
 __all__ = [
     "MLFLOW_COMPAT_VERSION",
@@ -56,6 +57,7 @@ __all__ = [
     "Property",
     "Schema",
     "TensorSpec",
+    "add_libraries_to_model",
     "build_docker",
     "convert_input_example_to_serving_input",
     "evaluate",

@@ -1,8 +1,9 @@
 """The ``python_function`` flavor: one ``predict`` interface for every model.
 
 ``load_model`` loads any model directory that has the flavor (including ones written by MLflow);
-``save_model``/``log_model`` package custom :class:`PythonModel` objects or models-from-code
-files. Heavy libraries (pandas, numpy, cloudpickle) are imported only when used.
+``save_model``/``log_model`` package custom :class:`PythonModel` objects, models-from-code
+files, or a ``loader_module`` with its ``data_path``. Heavy libraries (pandas, numpy,
+cloudpickle) are imported only when used.
 """
 
 from __future__ import annotations

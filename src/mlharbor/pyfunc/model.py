@@ -18,7 +18,7 @@ from typing import Any
 from mlharbor.exceptions import InvalidParameterValue, MlharborException
 from mlharbor.models.environment import conda_env_getter
 from mlharbor.models.model import Model
-from mlharbor.models.model_dir import copy_code_paths, model_directory
+from mlharbor.models.model_dir import model_directory
 from mlharbor.pyfunc.foreign_pickle import load_python_model_pickle
 from mlharbor.pyfunc.python_model import (
     FunctionModel,
@@ -108,35 +108,55 @@ def _dump_python_model(python_model: Any, target: str) -> None:
 
 def save_model(
     path: str | os.PathLike[str],
+    loader_module: str | None = None,
+    data_path: str | os.PathLike[str] | None = None,
+    code_paths: list[str] | None = None,
+    infer_code_paths: bool = False,
+    conda_env: Any = None,
+    mlflow_model: Model | None = None,
     python_model: Any = None,
     artifacts: dict[str, str] | None = None,
-    code_paths: list[str] | None = None,
     signature: Any = None,
     input_example: Any = None,
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
-    mlflow_model: Model | None = None,
-    conda_env: Any = None,
-    model_config: dict[str, Any] | None = None,
+    model_config: dict[str, Any] | str | None = None,
+    streamable: bool | None = None,
+    resources: Any = None,
+    auth_policy: Any = None,
+    uv_project_path: Any = None,
+    uv_groups: list[str] | None = None,
+    uv_extras: list[str] | None = None,
     **kwargs: Any,
 ) -> None:
-    """Save a custom Python model (an object or a models-from-code file) to ``path``.
+    """Save a custom Python model to ``path``: either ``python_model`` (an object or a
+    models-from-code file, with ``artifacts``) or ``loader_module`` (with ``data_path``).
 
     Args:
+        loader_module: a module defining ``_load_pyfunc(data_path)`` that returns an object
+            with ``predict``; it must be importable where the model loads (or in
+            ``code_paths``).
+        data_path: a file or directory copied under ``data/`` and given to ``_load_pyfunc``.
         python_model: a :class:`PythonModel` instance, a function of the model input, or the
             path of a code file that calls :func:`mlharbor.models.set_model`.
         artifacts: name -> local path or URI of files the model needs; copied into the model.
         code_paths: local files or directories copied under ``code/`` and importable at load.
-        signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
-            when None.
+        infer_code_paths: instead of ``code_paths``, copy the modules below the current
+            directory that loading the model imports.
+        signature: a :class:`~mlharbor.models.ModelSignature`; for ``python_model`` inferred
+            from ``input_example`` when None.
         input_example: example input, saved as ``input_example.json``.
         pip_requirements / extra_pip_requirements: override / extend the requirements.
         model_config: a dict (or YAML/JSON file) the model reads from
-            ``context.model_config``; ``load_model(model_config=...)`` overrides its keys.
+            ``context.model_config`` (``_load_pyfunc``'s second argument for loader modules);
+            ``load_model(model_config=...)`` overrides its keys.
+        streamable, resources, auth_policy, uv_project_path, uv_groups, uv_extras: MLflow's
+            GenAI and uv packaging options; refused unless left unset.
 
     Raises:
-        InvalidParameterValue: for a missing or unusable ``python_model``.
+        InvalidParameterValue: neither or both of the two model kinds, an unusable
+            ``python_model``, a missing ``data_path``, or an unsupported option.
         MlharborException: RESOURCE_ALREADY_EXISTS when ``path`` is a non-empty directory.
     """
     from mlharbor.models.environment import (
@@ -144,64 +164,97 @@ def save_model(
         resolve_requirements,
         write_environment,
     )
+    from mlharbor.pyfunc.custom_loader import (
+        check_unsupported,
+        code_directory,
+        save_loader_module_model,
+    )
 
-    if python_model is None:
-        raise InvalidParameterValue("`python_model` must be specified")
-    with model_directory(path, mlflow_model) as draft:
-        model_dir = draft.directory
-        flavor: dict[str, Any] = {}
-        if isinstance(python_model, str | Path):
-            code_file = os.fspath(python_model)
-            if not os.path.isfile(code_file):
-                raise InvalidParameterValue(
-                    f"The provided model path '{code_file}' does not exist. Ensure the file "
-                    "path is valid and try again."
-                )
-            from mlharbor.models.code_model import load_code_model
-
-            live_model = load_code_model(code_file)
-            base = os.path.basename(code_file)
-            shutil.copy2(code_file, os.path.join(model_dir, base))
-            flavor.update(loader_module="mlflow.pyfunc.loaders.code_model", model_code_path=base)
-        elif (
-            isinstance(python_model, PythonModel)
-            or callable(python_model)
-            or hasattr(python_model, "predict")
-        ):
-            if not hasattr(python_model, "predict"):
-                python_model = FunctionModel(python_model)
-            live_model = python_model
-            _dump_python_model(python_model, os.path.join(model_dir, PYTHON_MODEL_FILE))
-            flavor.update(loader_module="mlflow.pyfunc.model", python_model=PYTHON_MODEL_FILE)
-        else:
-            raise InvalidParameterValue(
-                "`python_model` must be a PythonModel instance, a function or the path of a code "
-                "file, got "
-                f"'{type(python_model).__name__}'"
-            )
-        if artifacts:
-            flavor["artifacts"] = _copy_artifacts(artifacts, model_dir)
-        if model_config is not None:
-            flavor["config"] = _read_model_config(model_config)
-        code = copy_code_paths(code_paths, model_dir)
-        import cloudpickle
-
-        flavor.update(
-            cloudpickle_version=cloudpickle.__version__,
-            code=code,
-            streamable=False,
-            **environment_flavor_config(),
+    check_unsupported(
+        streamable=streamable,
+        resources=resources,
+        auth_policy=auth_policy,
+        uv_project_path=uv_project_path,
+        uv_groups=uv_groups,
+        uv_extras=uv_extras,
+    )
+    custom_loader = loader_module is not None or data_path is not None
+    if custom_loader and (python_model is not None or artifacts is not None):
+        raise InvalidParameterValue(
+            "`loader_module`/`data_path` and `python_model`/`artifacts` cannot be specified "
+            "together: leave one pair unset."
         )
-        _finish_signature(draft.model, live_model, model_dir, flavor, signature, input_example)
+    if loader_module is None and python_model is None:
+        raise InvalidParameterValue(
+            "Either `loader_module` or `python_model` must be specified: a module defining "
+            "_load_pyfunc(data_path), or a PythonModel"
+        )
+    config = _read_model_config(model_config) if model_config is not None else None
+    with model_directory(path, mlflow_model) as draft:
+        if loader_module is not None:
+            flavor = save_loader_module_model(draft, loader_module, data_path, config)
+            _finish_signature(draft.model, None, draft.directory, flavor, signature, input_example)
+            defaults = []
+        else:
+            flavor = _save_python_model(draft.directory, python_model, artifacts, config)
+            live_model = flavor.pop("live_model")
+            _finish_signature(
+                draft.model, live_model, draft.directory, flavor, signature, input_example
+            )
+            defaults = ["cloudpickle"]
         if metadata is not None:
             draft.model.metadata = metadata
-        draft.model.add_flavor("python_function", **flavor)
+        draft.model.add_flavor("python_function", **flavor, **environment_flavor_config())
+        code = code_directory(draft, code_paths, infer_code_paths)
+        draft.model.flavors["python_function"]["code"] = code
         write_environment(
-            model_dir,
-            resolve_requirements(
-                ["cloudpickle"], pip_requirements, extra_pip_requirements, conda_env
-            ),
+            draft.directory,
+            resolve_requirements(defaults, pip_requirements, extra_pip_requirements, conda_env),
         )
+
+
+def _save_python_model(
+    model_dir: str, python_model: Any, artifacts: dict[str, str] | None, config: Any
+) -> dict[str, Any]:
+    """Write ``python_model`` (and its artifacts); return the flavor's keys, and the model
+    object under ``live_model``."""
+    import cloudpickle
+
+    flavor: dict[str, Any] = {}
+    if isinstance(python_model, str | Path):
+        code_file = os.fspath(python_model)
+        if not os.path.isfile(code_file):
+            raise InvalidParameterValue(
+                f"The provided model path '{code_file}' does not exist. Ensure the file "
+                "path is valid and try again."
+            )
+        from mlharbor.models.code_model import load_code_model
+
+        live_model = load_code_model(code_file)
+        base = os.path.basename(code_file)
+        shutil.copy2(code_file, os.path.join(model_dir, base))
+        flavor.update(loader_module="mlflow.pyfunc.loaders.code_model", model_code_path=base)
+    elif (
+        isinstance(python_model, PythonModel)
+        or callable(python_model)
+        or hasattr(python_model, "predict")
+    ):
+        if not hasattr(python_model, "predict"):
+            python_model = FunctionModel(python_model)
+        live_model = python_model
+        _dump_python_model(python_model, os.path.join(model_dir, PYTHON_MODEL_FILE))
+        flavor.update(loader_module="mlflow.pyfunc.model", python_model=PYTHON_MODEL_FILE)
+    else:
+        raise InvalidParameterValue(
+            "`python_model` must be a PythonModel instance, a function or the path of a code "
+            f"file, got '{type(python_model).__name__}'"
+        )
+    if artifacts:
+        flavor["artifacts"] = _copy_artifacts(artifacts, model_dir)
+    if config is not None:
+        flavor["config"] = config
+    flavor.update(cloudpickle_version=cloudpickle.__version__, streamable=False)
+    return {**flavor, "live_model": live_model}
 
 
 def get_default_pip_requirements() -> list[str]:
@@ -223,8 +276,10 @@ def _finish_signature(
     signature: Any,
     input_example: Any,
 ) -> None:
-    """Save the input example and set (or infer) the signature on ``mlflow_model``."""
-    from mlharbor.models.infer import infer_output_schema, infer_param_schema, infer_schema
+    """Save the input example and set (or infer) the signature on ``mlflow_model``; without a
+    ``live_model`` (a custom-loader model, not loaded at save time) only the inputs are
+    inferred."""
+    from mlharbor.models.infer import infer_param_schema, infer_schema
     from mlharbor.models.input_example import save_input_example, split_example
     from mlharbor.models.signature import ModelSignature
 
@@ -236,6 +291,19 @@ def _finish_signature(
     data, params = split_example(input_example)
     inputs = infer_schema(data)
     outputs = None
+    if live_model is not None:
+        outputs = _output_schema(live_model, model_dir, flavor, inputs, data, params)
+    mlflow_model.signature = ModelSignature(
+        inputs, outputs, infer_param_schema(params) if params else None
+    )
+
+
+def _output_schema(
+    live_model: Any, model_dir: str, flavor: dict[str, Any], inputs: Any, data: Any, params: Any
+) -> Any:
+    """The schema of the model's prediction on the example, or None when it fails."""
+    from mlharbor.models.infer import infer_output_schema
+
     try:
         model = live_model if hasattr(live_model, "predict") else FunctionModel(live_model)
         artifacts = {
@@ -245,12 +313,10 @@ def _finish_signature(
         context = PythonModelContext(artifacts)
         model.load_context(context)
         prediction = _PythonModelWrapper(model, context).predict(data, params=params)
-        outputs = infer_output_schema(inputs, prediction)
+        return infer_output_schema(inputs, prediction)
     except Exception as exc:
         _log.warning("Could not infer the model's output schema from the input example: %s", exc)
-    mlflow_model.signature = ModelSignature(
-        inputs, outputs, infer_param_schema(params) if params else None
-    )
+        return None
 
 
 def _load_pyfunc(model_path: str, model_config: dict[str, Any] | None = None) -> Any:
@@ -282,31 +348,48 @@ def _load_pyfunc(model_path: str, model_config: dict[str, Any] | None = None) ->
 
 def log_model(
     artifact_path: str | None = None,
+    loader_module: str | None = None,
+    data_path: str | os.PathLike[str] | None = None,
+    code_paths: list[str] | None = None,
+    infer_code_paths: bool = False,
+    conda_env: Any = None,
     python_model: Any = None,
     artifacts: dict[str, str] | None = None,
-    code_paths: list[str] | None = None,
     registered_model_name: str | None = None,
     signature: Any = None,
     input_example: Any = None,
+    await_registration_for: int = 300,
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
-    conda_env: Any = None,
+    model_config: dict[str, Any] | str | None = None,
+    streamable: bool | None = None,
+    resources: Any = None,
+    auth_policy: Any = None,
+    uv_project_path: Any = None,
+    uv_groups: list[str] | None = None,
+    uv_extras: list[str] | None = None,
+    prompts: list[Any] | None = None,
     name: str | None = None,
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
     model_type: str | None = None,
     step: int = 0,
+    model_id: str | None = None,
     run_id: str | None = None,
-    **kwargs: Any,
 ) -> Any:
     """Log a custom Python model as a logged model of the active run; see :func:`save_model`.
+
+    ``model_id`` saves into a logged model made by ``initialize_logged_model``; ``prompts``
+    (GenAI prompt links) is refused unless unset.
 
     Returns:
         :class:`~mlharbor.models.ModelInfo` with ``model_uri`` ``models:/<model_id>``.
     """
     from mlharbor.models.log import log_model as log_flow
+    from mlharbor.pyfunc.custom_loader import check_unsupported
 
+    check_unsupported(prompts=prompts)
     return log_flow(
         save_model,
         name=name,
@@ -318,13 +401,23 @@ def log_model(
         model_type=model_type,
         metadata=metadata,
         step=step,
+        model_id=model_id,
+        loader_module=loader_module,
+        data_path=data_path,
+        code_paths=code_paths,
+        infer_code_paths=infer_code_paths,
+        conda_env=conda_env,
         python_model=python_model,
         artifacts=artifacts,
-        code_paths=code_paths,
         signature=signature,
         input_example=input_example,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
-        conda_env=conda_env,
-        **kwargs,
+        model_config=model_config,
+        streamable=streamable,
+        resources=resources,
+        auth_policy=auth_policy,
+        uv_project_path=uv_project_path,
+        uv_groups=uv_groups,
+        uv_extras=uv_extras,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -86,6 +87,7 @@ def save_model(
     pip_requirements: Any = None,
     extra_pip_requirements: Any = None,
     metadata: dict[str, Any] | None = None,
+    export_model: bool = False,
     serialization_format: str | None = None,
     **kwargs: Any,
 ) -> None:
@@ -98,6 +100,8 @@ def save_model(
         serialization_format: ``pickle`` (the default: the whole module, pickled) or ``pt2``
             (a ``torch.export`` program traced with ``input_example``, a numpy array or
             tensor; loading it runs no pickled code).
+        export_model: MLflow's older switch for ``serialization_format="pt2"``; deprecated
+            there too (a ``FutureWarning``), and refused together with ``"pickle"``.
         signature: a :class:`~mlharbor.models.ModelSignature`; inferred from ``input_example``
             when None (``False`` writes none).
         input_example: example input, saved as ``input_example.json``.
@@ -107,8 +111,9 @@ def save_model(
 
     Raises:
         TypeError: when ``pytorch_model`` is not a ``torch.nn.Module``.
-        InvalidParameterValue: for an unknown serialization format, or ``pt2`` without an
-            array input example or with a non-tensor signature.
+        InvalidParameterValue: for an unknown serialization format, ``export_model`` with
+            ``pickle``, or ``pt2`` without an array input example or with a non-tensor
+            signature.
         MlharborException: RESOURCE_ALREADY_EXISTS when ``path`` is a non-empty directory.
     """
     import torch
@@ -122,7 +127,7 @@ def save_model(
     from mlharbor.pytorch import pickle_module as default_module
     from mlharbor.sklearn.flavor import _infer_signature
 
-    serialization_format = serialization_format or SERIALIZATION_FORMAT_PICKLE
+    serialization_format = _serialization_format(export_model, serialization_format)
     if serialization_format not in (SERIALIZATION_FORMAT_PICKLE, SERIALIZATION_FORMAT_PT2):
         raise InvalidParameterValue(
             "The `serialization_format` param value must be one of 'pickle' or 'pt2'."
@@ -182,6 +187,22 @@ def save_model(
         if pip_requirements is None and conda_env is None:
             requirements = _requirement_lines(requirements)
         write_environment(draft.directory, requirements)
+
+
+def _serialization_format(export_model: bool, serialization_format: str | None) -> str:
+    if not export_model:
+        return serialization_format or SERIALIZATION_FORMAT_PICKLE
+    if serialization_format == SERIALIZATION_FORMAT_PICKLE:
+        raise InvalidParameterValue(
+            "Cannot set both `export_model=True` and `serialization_format='pickle'`; "
+            "use only `serialization_format`."
+        )
+    warnings.warn(
+        "`export_model` is deprecated; set `serialization_format='pt2'` instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return SERIALIZATION_FORMAT_PT2
 
 
 def _write_pickle_info(data_dir: str, name: str) -> None:
@@ -379,11 +400,15 @@ def log_model(
     tags: dict[str, Any] | None = None,
     model_type: str | None = None,
     step: int = 0,
+    model_id: str | None = None,
+    export_model: bool = False,
     serialization_format: str | None = None,
     run_id: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Log a ``torch.nn.Module`` as a logged model of the active run; see :func:`save_model`.
+
+    ``model_id`` saves into a logged model made by ``initialize_logged_model``.
 
     Returns:
         :class:`~mlharbor.models.ModelInfo` with ``model_uri`` ``models:/<model_id>``.
@@ -401,6 +426,7 @@ def log_model(
         model_type=model_type,
         metadata=metadata,
         step=step,
+        model_id=model_id,
         pytorch_model=pytorch_model,
         conda_env=conda_env,
         code_paths=code_paths,
@@ -410,6 +436,7 @@ def log_model(
         extra_files=extra_files,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
+        export_model=export_model,
         serialization_format=serialization_format,
         **kwargs,
     )

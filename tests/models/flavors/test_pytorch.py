@@ -163,3 +163,34 @@ def test_log_model_and_load_by_run_and_model_uri(
         np.testing.assert_allclose(
             mlflow.pyfunc.load_model(uri).predict(iris32), expected, atol=ATOL
         )
+
+
+def test_export_model_is_the_deprecated_pt2_switch(
+    tmp_path: Path, torch_net: Any, iris32: Any
+) -> None:
+    array = iris32.to_numpy()
+    with pytest.warns(FutureWarning, match="export_model"):
+        mlflow.pytorch.save_model(
+            torch_net, tmp_path / "exported", export_model=True, input_example=array[:2]
+        )
+    assert (tmp_path / "exported" / "data" / "model.pt2").is_file()
+    prediction = mlflow.pyfunc.load_model(str(tmp_path / "exported")).predict(array)
+    np.testing.assert_allclose(prediction, _native(torch_net, iris32), atol=ATOL)
+    with pytest.raises(InvalidParameterValue, match="Cannot set both"):
+        mlflow.pytorch.save_model(
+            torch_net, tmp_path / "both", export_model=True, serialization_format="pickle"
+        )
+    assert not (tmp_path / "both").exists()
+
+
+def test_log_model_into_an_initialized_logged_model(
+    workdir: Path, torch_net: Any, iris32: pd.DataFrame
+) -> None:
+    with mlflow.start_run():
+        pending = mlflow.initialize_logged_model(name="net", params={"hidden": "8"})
+        info = mlflow.pytorch.log_model(torch_net, model_id=pending.model_id)
+    assert info.model_id == pending.model_id
+    logged = mlflow.get_logged_model(pending.model_id)
+    assert (logged.status, logged.name, logged.params["hidden"]) == ("READY", "net", "8")
+    loaded = mlflow.pytorch.load_model(f"models:/{pending.model_id}")
+    np.testing.assert_allclose(_native(loaded, iris32), _native(torch_net, iris32), atol=ATOL)

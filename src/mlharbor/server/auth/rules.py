@@ -109,6 +109,11 @@ def allow(_auth: Authorizer, _call: Call) -> bool:
     return True
 
 
+def admins_only(_auth: Authorizer, _call: Call) -> bool:
+    """Refuse every non-admin (admins skip checks)."""
+    return False
+
+
 def _param(call: Call, name: str) -> str:
     value = call.params.get(name)
     if value is None or value == "":
@@ -427,6 +432,7 @@ def _rules() -> dict[tuple[str, str], Rule]:
     table["GET", "mlharbor/sweeps/get"] = Rule(sweep("read"))
     for path in ("claim", "report", "stop", "resume"):
         table["POST", f"mlharbor/sweeps/{path}"] = Rule(sweep("update"))
+    table["POST", "mlharbor/gc"] = Rule(admins_only)
     base = "mlflow/logged-models/{model_id}"
     table.update(
         {

@@ -65,6 +65,7 @@ ROUTE_MODULES = (
     "registered_models",
     "model_versions",
     "sweeps",
+    "housekeeping",
 )
 
 

@@ -1,4 +1,5 @@
-// Experiments list: search by name, create, rename, delete and restore.
+// Experiments list: search by name, create, rename, delete, restore and (admins, through the
+// server's gc endpoint) permanently delete a deleted experiment with its runs and artifacts.
 
 import { h, mount, hashUrl, errorLine, askForm } from "../dom.js";
 import * as api from "../api.js";
@@ -68,6 +69,11 @@ function experimentRow(exp, status) {
     if (confirm(`Delete experiment "${exp.name}"?`)) await api.post("experiments/delete", { experiment_id: exp.experiment_id });
   });
   const restore = act(() => api.post("experiments/restore", { experiment_id: exp.experiment_id }));
+  const purge = act(async () => {
+    if (confirm(`Permanently delete experiment "${exp.name}" with all its runs and artifacts? This cannot be undone.`)) {
+      await api.post("../mlharbor/gc", { experiment_ids: [exp.experiment_id] });
+    }
+  });
   return h("tr", { dataset: { experimentId: exp.experiment_id } },
     h("td", {}, h("a", { href: hashUrl(["experiments", exp.experiment_id]) }, exp.name)),
     h("td", {}, exp.experiment_id),
@@ -76,6 +82,6 @@ function experimentRow(exp, status) {
     h("td", {}, formatTime(exp.last_update_time)),
     h("td", {},
       deleted
-        ? h("button", { onclick: restore }, "Restore")
+        ? [h("button", { onclick: restore }, "Restore"), " ", h("button", { class: "danger", onclick: purge }, "Permanently delete")]
         : [h("button", { onclick: rename }, "Rename"), " ", h("button", { class: "danger", onclick: remove }, "Delete")]));
 }
