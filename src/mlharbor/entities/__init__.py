@@ -24,6 +24,7 @@ from mlharbor.entities.model_registry import (
 )
 from mlharbor.entities.paged_list import PagedList
 from mlharbor.entities.run import Run, RunData, RunInfo, RunInputs, RunOutputs
+from mlharbor.entities.trace import Trace, TraceInfo
 
 __all__ = [
     "Dataset",
@@ -56,5 +57,7 @@ __all__ = [
     "RunOutputs",
     "RunStatus",
     "RunTag",
+    "Trace",
+    "TraceInfo",
     "ViewType",
 ]

@@ -63,6 +63,8 @@ ROUTE_MODULES = (
     "misc",
     "registered_models",
     "model_versions",
+    "traces",
+    "otlp",
 )
 
 

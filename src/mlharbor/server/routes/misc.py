@@ -24,6 +24,7 @@ _SERVER_INFO = {
     "presigned_upload_run_id_supported": False,
     "presigned_upload_model_id_supported": False,
     "features_enabled": {"gateway": False},
+    "mlharbor_version": __version__,
 }
 
 
@@ -32,9 +33,14 @@ async def health(ctx: ServerContext, request: Request) -> Response:
     return PlainTextResponse("OK")
 
 
+# ``/version`` names the MLflow release whose REST API this server speaks: MLflow's client reads it
+# to choose features (it sends spans over OTLP only to servers at 3.4 or later).
+MLFLOW_API_VERSION = "3.17.2"
+
+
 @routes.raw("GET", "/version", mount="root")
 async def version(ctx: ServerContext, request: Request) -> Response:
-    return Response(__version__, media_type="text/html")
+    return Response(MLFLOW_API_VERSION, media_type="text/html")
 
 
 @routes.raw("GET", "mlflow/server-info", versions=("3.0",))

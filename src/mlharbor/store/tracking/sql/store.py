@@ -7,9 +7,12 @@ from mlharbor.store.tracking.sql.inputs import InputsMixin
 from mlharbor.store.tracking.sql.logged_models import LoggedModelsMixin
 from mlharbor.store.tracking.sql.run_data import RunDataMixin
 from mlharbor.store.tracking.sql.runs import RunsMixin
+from mlharbor.store.tracking.sql.traces import TracesMixin
 
 
-class SqlTrackingStore(ExperimentsMixin, RunsMixin, RunDataMixin, InputsMixin, LoggedModelsMixin):
+class SqlTrackingStore(
+    ExperimentsMixin, RunsMixin, RunDataMixin, InputsMixin, LoggedModelsMixin, TracesMixin
+):
     """Tracking store over SQLAlchemy Core; implements :class:`TrackingStore`.
 
     Args:
