@@ -1,5 +1,6 @@
 """Run by the official mlflow client: trace a decorated function tree, then read it back."""
 
+import contextlib
 import json
 import sys
 
@@ -16,7 +17,9 @@ def add(a: int, b: int) -> int:
 @mlflow.trace(span_type="LLM")
 def fake_llm(prompt: str) -> str:
     span = mlflow.get_current_active_span()
-    span.set_attribute("mlflow.chat.tokenUsage", {"input_tokens": 7, "output_tokens": 3, "total_tokens": 10})
+    span.set_attribute(
+        "mlflow.chat.tokenUsage", {"input_tokens": 7, "output_tokens": 3, "total_tokens": 10}
+    )
     return prompt.upper()
 
 
@@ -36,10 +39,8 @@ def broken() -> None:
 
 
 agent("hello")
-try:
+with contextlib.suppress(ValueError):
     broken()
-except ValueError:
-    pass
 mlflow.flush_trace_async_logging()
 
 experiment = mlflow.get_experiment_by_name("tracing-tour")
@@ -49,7 +50,7 @@ traces = mlflow.search_traces(
 )
 trace = traces[0]
 root = trace.data.spans[0]
-llm = [s for s in trace.data.spans if s.name == "fake_llm"][0]
+llm = next(s for s in trace.data.spans if s.name == "fake_llm")
 fetched = mlflow.get_trace(trace.info.trace_id)
 errors = mlflow.search_traces(
     locations=[experiment.experiment_id], return_type="list", filter_string="trace.status = 'ERROR'"
@@ -70,7 +71,9 @@ print(
             "error_count": len(errors),
             "error_events": [e.name for s in errors[0].data.spans for e in s.events],
             "tokens": trace.info.token_usage,
-            "feedback": [(a.name, a.value, a.source.source_type) for a in assessed.info.assessments],
+            "feedback": [
+                (a.name, a.value, a.source.source_type) for a in assessed.info.assessments
+            ],
         }
     ),
     file=sys.stdout,
