@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,8 @@ TRACE_STATES = ("OK", "ERROR", "IN_PROGRESS", "STATE_UNSPECIFIED")
 class TraceInfo:
     """What is known about one trace besides its spans.
 
-    Times are milliseconds; ``assessments`` are the wire form of MLflow's ``Assessment``.
+    Times are milliseconds; ``assessments`` are the wire form of MLflow's ``Assessment`` in the
+    store, and the client's assessment objects in traces read back by the client.
     """
 
     trace_id: str
@@ -27,7 +29,20 @@ class TraceInfo:
     response_preview: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     trace_metadata: dict[str, str] = field(default_factory=dict)
-    assessments: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[Any] = field(default_factory=list)
+
+    @property
+    def token_usage(self) -> dict[str, int] | None:
+        """Token counts summed over the trace's LLM calls, when its spans reported them."""
+        raw = self.trace_metadata.get("mlflow.trace.tokenUsage")
+        if not raw:
+            return None
+        usage: dict[str, int] = json.loads(raw)
+        return usage
+
+    @property
+    def status(self) -> str:
+        return self.state
 
 
 @dataclass(frozen=True)
