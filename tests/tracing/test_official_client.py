@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tests.fixtures.servers import RunningServer
 pytestmark = pytest.mark.interop
 
 SCRIPTS = Path(__file__).parent / "official"
+SRC = Path(__file__).parents[2] / "src"
 
 
 def _run(mlflow_python: str, server: RunningServer, *args: str) -> str:
@@ -76,3 +78,27 @@ def test_otlp_exporter_spans_become_a_trace(mlflow_python: str, live_server: Run
     with urllib.request.urlopen(url, timeout=30) as response:
         [trace] = json.loads(response.read())["traces"]
     assert sorted(span["name"] for span in trace["spans"]) == ["otel-child", "otel-root"]
+
+
+def test_mlharbor_client_against_mlharbor_server(live_server: RunningServer) -> None:
+    """The same script with ``import mlharbor as mlflow``, in a fresh experiment."""
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": live_server.url,
+        "TRACE_TOUR_EXPERIMENT": "harbor-tour",
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    script = SCRIPTS / "trace_tree.py"
+    completed = subprocess.run(
+        [sys.executable, str(script), "mlharbor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:] + live_server.log()[-2000:]
+    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert results["span_names"] == ["add", "agent", "fake_llm", "retrieve"]
+    assert results["fetched_spans"] == 4
+    assert results["feedback"] == [["helpful", True, "CODE"]]

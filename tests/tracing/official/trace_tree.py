@@ -1,12 +1,16 @@
-"""Run by the official mlflow client: trace a decorated function tree, then read it back."""
+"""Trace a decorated function tree, then read it back: run with the official client, or with
+``mlharbor`` as ``mlflow`` when the module name is given as the first argument."""
 
 import contextlib
+import importlib
 import json
+import os
 import sys
 
-import mlflow
+mlflow = importlib.import_module(sys.argv[1] if len(sys.argv) > 1 else "mlflow")
 
-mlflow.set_experiment("tracing-tour")
+EXPERIMENT = os.environ.get("TRACE_TOUR_EXPERIMENT", "tracing-tour")
+mlflow.set_experiment(EXPERIMENT)
 
 
 @mlflow.trace(span_type="TOOL")
@@ -43,7 +47,7 @@ with contextlib.suppress(ValueError):
     broken()
 mlflow.flush_trace_async_logging()
 
-experiment = mlflow.get_experiment_by_name("tracing-tour")
+experiment = mlflow.get_experiment_by_name(EXPERIMENT)
 frame = mlflow.search_traces(locations=[experiment.experiment_id])
 traces = mlflow.search_traces(
     locations=[experiment.experiment_id], return_type="list", filter_string="tags.team = 'search'"
