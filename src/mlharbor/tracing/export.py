@@ -49,7 +49,7 @@ def _send(item: _Item, attempts: int) -> None:
         try:
             backend.export(experiment_id, info, spans, retry=_SINGLE_TRY)
             return
-        except Exception as error:
+        except Exception as error:  # traced code must never see export errors
             _warn_once(
                 "unreachable",
                 f"Could not export trace {info['trace_id']} ({error}); traced code keeps "

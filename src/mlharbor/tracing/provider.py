@@ -71,6 +71,16 @@ def _tracing_disabled() -> bool:
     return os.environ.get("MLFLOW_TRACING_ENABLED", "true").lower() in ("false", "0")
 
 
+def _experiment_id_for_new_trace() -> str:
+    """The active experiment; "0" when it cannot be resolved, so traced code never fails."""
+    from mlharbor.client.active_run import _experiment_id
+
+    try:
+        return _experiment_id()
+    except Exception:  # e.g. the server is down while resolving a name
+        return "0"
+
+
 def current_span() -> LiveSpan | None:
     span = _current.get()
     return span if isinstance(span, LiveSpan) else None
@@ -86,10 +96,9 @@ def start_live_span(
     if parent is None:
         otel_trace_id = secrets.token_hex(16)
         span = LiveSpan(name, f"tr-{otel_trace_id}", otel_trace_id, None, span_type)
-        from mlharbor.client.active_run import _experiment_id
-
+        experiment_id = _experiment_id_for_new_trace()
         with _lock:
-            _open[span.trace_id] = _OpenTrace(_experiment_id(), span)
+            _open[span.trace_id] = _OpenTrace(experiment_id, span)
     else:
         span = LiveSpan(name, parent.trace_id, parent.otel_trace_id, parent.span_id, span_type)
     return span, _current.set(span)

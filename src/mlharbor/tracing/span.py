@@ -33,7 +33,7 @@ def _fallback(value: Any) -> Any:
         if callable(convert):
             try:
                 return convert()
-            except Exception:
+            except Exception:  # any failure falls back to str()
                 break
     return str(value)
 
