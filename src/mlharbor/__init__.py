@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "lightgbm": "mlharbor.lightgbm",
     "models": "mlharbor.models",
     "monitoring": "mlharbor.monitoring",
+    "openai": "mlharbor.openai",
     "projects": "mlharbor.projects",
     "pyfunc": "mlharbor.pyfunc",
     "pytorch": "mlharbor.pytorch",

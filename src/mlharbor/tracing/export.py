@@ -79,10 +79,15 @@ def _ensure_worker() -> None:
         _worker[:] = [thread]
 
 
-def submit(experiment_id: str, info: dict[str, Any], spans: list[dict[str, Any]]) -> None:
+def submit(
+    experiment_id: str,
+    info: dict[str, Any],
+    spans: list[dict[str, Any]],
+    tracking_uri: str | None = None,
+) -> None:
     """Hand a finished trace to the exporter; never blocks and never raises."""
     try:
-        item: _Item = (trace_backend(), experiment_id, info, spans)
+        item: _Item = (trace_backend(tracking_uri), experiment_id, info, spans)
     except Exception as error:
         _warn_once("backend", f"Tracing is not exported: {error}")
         return

@@ -45,6 +45,7 @@ class _OpenTrace:
     metadata: dict[str, str] = field(default_factory=dict)
     previews: dict[str, str] = field(default_factory=dict)
     client_request_id: str | None = None
+    tracking_uri: str | None = None
 
 
 _open: dict[str, _OpenTrace] = {}
@@ -87,18 +88,24 @@ def current_span() -> LiveSpan | None:
 
 
 def start_live_span(
-    name: str, span_type: str | None = None
+    name: str,
+    span_type: str | None = None,
+    experiment_id: str | None = None,
+    tracking_uri: str | None = None,
 ) -> tuple[LiveSpan | NoOpSpan, contextvars.Token[LiveSpan | NoOpSpan | None]]:
-    """Open a span under the current one (or a new trace) and make it current."""
+    """Open a span under the current one (or a new trace) and make it current.
+
+    A new trace goes to ``experiment_id`` at ``tracking_uri`` (default: the active experiment
+    at the tracking URI in effect)."""
     parent = _current.get()
     if isinstance(parent, NoOpSpan) or (parent is None and (_tracing_disabled() or not _sampled())):
         return NO_OP_SPAN, _current.set(NO_OP_SPAN)
     if parent is None:
         otel_trace_id = secrets.token_hex(16)
         span = LiveSpan(name, f"tr-{otel_trace_id}", otel_trace_id, None, span_type)
-        experiment_id = _experiment_id_for_new_trace()
+        experiment_id = experiment_id or _experiment_id_for_new_trace()
         with _lock:
-            _open[span.trace_id] = _OpenTrace(experiment_id, span)
+            _open[span.trace_id] = _OpenTrace(experiment_id, span, tracking_uri=tracking_uri)
     else:
         span = LiveSpan(name, parent.trace_id, parent.otel_trace_id, parent.span_id, span_type)
     return span, _current.set(span)
@@ -117,7 +124,8 @@ def end_span(span: LiveSpan) -> None:
     _last_trace_id[0] = span.trace_id
     from mlharbor.tracing.export import submit
 
-    submit(trace.experiment_id, _trace_info(trace), [s.to_otlp_json() for s in trace.spans])
+    spans = [s.to_otlp_json() for s in trace.spans]
+    submit(trace.experiment_id, _trace_info(trace), spans, trace.tracking_uri)
 
 
 def last_trace_id() -> str | None:
