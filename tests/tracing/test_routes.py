@@ -102,6 +102,10 @@ def test_otlp_json_spans_become_searchable_traces(client: TestClient, two_traces
     ]
     assert len(_search(client, two_traces, filter="trace.status = 'ERROR'")) == 1
     assert len(_search(client, two_traces, filter="trace.name = 'agent'")) == 1
+    assert len(_search(client, two_traces, filter="span.attributes.mlflow.spanType = 'LLM'")) == 1
+    assert (
+        len(_search(client, two_traces, filter="span.attributes.`mlflow.spanType` != 'LLM'")) == 1
+    )
     assert len(_search(client, two_traces, max_results=1, order_by=["timestamp_ms ASC"])) == 1
     reply = client.get(f"{V3}/batchGet", params={"trace_ids": f"tr-{'a' * 32}"})
     [trace] = reply.json()["traces"]

@@ -4,12 +4,13 @@ Supported keys: ``trace.status`` (also ``status``, ``attributes.status``, ``trac
 ``trace.timestamp_ms`` / ``timestamp``, ``trace.execution_time_ms`` / ``execution_time``,
 ``trace.name``, ``trace.client_request_id``, ``run_id``, ``tags.<key>`` / ``tag.<key>``,
 ``metadata.<key>`` / ``request_metadata.<key>``, and per span ``span.name``, ``span.type``,
-``span.status`` (a trace matches when one of its spans does). Order by ``timestamp_ms``,
-``execution_time_ms``, ``status`` or ``name``; default newest first.
+``span.status``, ``span.attributes.<key>`` (a trace matches when one of its spans does).
+Order by ``timestamp_ms``, ``execution_time_ms`` or ``status``; default newest first.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -114,6 +115,39 @@ def _pair_exists(table: Any, key: str, op: str, raw: RawValue | None) -> ColumnE
     )
 
 
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _span_attribute(name: str, op: str, raw: RawValue | None) -> ColumnElement[bool]:
+    """A span attribute equal to a string: as written, or JSON-encoded as MLflow stores its
+    attributes. Matched in the span's stored OTLP text, which writes each attribute as
+    ``{"key":K,"value":{"stringValue":V}}``."""
+    if not name:
+        raise InvalidParameterValue("Span attribute name cannot be empty after 'attributes.'")
+    if op not in ("=", "!="):
+        raise InvalidParameterValue(
+            f"Invalid comparator '{op}' for span.attributes.{name}: use '=' or '!='"
+        )
+    value = _string(raw, name)
+    if isinstance(value, tuple):
+        raise InvalidParameterValue(f"A list value for span.attributes.{name} needs IN")
+    spans = schema.spans
+    patterns = [
+        "%"
+        + _like_literal(f'"key":{json.dumps(name)},"value":{{"stringValue":{json.dumps(text)}}}')
+        + "%"
+        for text in (value, json.dumps(value))
+    ]
+    found = exists().where(
+        and_(
+            spans.c.trace_id == _T.c.trace_id,
+            or_(*(spans.c.content.like(pattern, escape="\\") for pattern in patterns)),
+        )
+    )
+    return found if op == "=" else ~found
+
+
 def _condition(clause: RawClause) -> ColumnElement[bool]:
     prefix, key = _split(clause.identifier)
     op, raw = clause.comparator, clause.value
@@ -121,6 +155,8 @@ def _condition(clause: RawClause) -> ColumnElement[bool]:
         return _pair_exists(schema.trace_tags, key, op, raw)
     if prefix in _META_PREFIXES:
         return _pair_exists(schema.trace_metadata, key, op, raw)
+    if prefix == "span" and key.startswith("attributes."):
+        return _span_attribute(_strip(key[len("attributes.") :]), op, raw)
     if prefix == "span":
         spans = schema.spans
         columns = {"name": spans.c.name, "type": spans.c.span_type, "status": spans.c.status}
