@@ -68,8 +68,9 @@ def test_spans_before_and_after_trace_info(store: SqlTrackingStore) -> None:
     assert ids("span.attributes.model = 'm1'") == [f"tr-{first}", f"tr-{second}"]
     assert ids("span.attributes.model = 'm_'") == []
     assert ids("trace.execution_time_ms > 6") == [f"tr-{second}"]
+    assert ids("span.attributes.model LIKE '%m2%'") == [f"tr-{first}"]
     with pytest.raises(InvalidParameterValue):
-        ids("span.attributes.model LIKE 'm%'")
+        ids("span.attributes.model IN ('m1')")
     page = store.search_traces([experiment_id], max_results=1)
     assert page.token is not None
     assert store.delete_traces(experiment_id, max_timestamp_millis=2**62, max_traces=1) == 1

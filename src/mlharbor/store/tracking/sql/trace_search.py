@@ -120,32 +120,39 @@ def _like_literal(text: str) -> str:
 
 
 def _span_attribute(name: str, op: str, raw: RawValue | None) -> ColumnElement[bool]:
-    """A span attribute equal to a string: as written, or JSON-encoded as MLflow stores its
-    attributes. Matched in the span's stored OTLP text, which writes each attribute as
-    ``{"key":K,"value":{"stringValue":V}}``."""
+    """A span attribute compared with a string, matched in the span's stored OTLP text, which
+    writes each attribute as ``{"key":K,"value":{"stringValue":V}}``.
+
+    ``=`` / ``!=`` take the value as written or JSON-encoded (as MLflow stores attributes);
+    ``LIKE`` / ``ILIKE`` apply the pattern to the stored text of the value, as MLflow does.
+    """
     if not name:
         raise InvalidParameterValue("Span attribute name cannot be empty after 'attributes.'")
-    if op not in ("=", "!="):
+    if op not in ("=", "!=", "LIKE", "ILIKE"):
         raise InvalidParameterValue(
-            f"Invalid comparator '{op}' for span.attributes.{name}: use '=' or '!='"
+            f"Invalid comparator '{op}' for span.attributes.{name}: use =, !=, LIKE or ILIKE"
         )
     value = _string(raw, name)
     if isinstance(value, tuple):
         raise InvalidParameterValue(f"A list value for span.attributes.{name} needs IN")
     spans = schema.spans
-    patterns = [
-        "%"
-        + _like_literal(f'"key":{json.dumps(name)},"value":{{"stringValue":{json.dumps(text)}}}')
-        + "%"
-        for text in (value, json.dumps(value))
-    ]
-    found = exists().where(
-        and_(
-            spans.c.trace_id == _T.c.trace_id,
-            or_(*(spans.c.content.like(pattern, escape="\\") for pattern in patterns)),
+    head = f'"key":{json.dumps(name)},"value":{{"stringValue":'
+    condition: ColumnElement[bool]
+    if op in ("LIKE", "ILIKE"):
+        pattern = "%" + _like_literal(head + '"') + value + _like_literal('"}') + "%"
+        compare = spans.c.content.like if op == "LIKE" else spans.c.content.ilike
+        condition = compare(pattern, escape="\\")
+    else:
+        condition = or_(
+            *(
+                spans.c.content.like(
+                    "%" + _like_literal(head + json.dumps(text) + "}") + "%", escape="\\"
+                )
+                for text in (value, json.dumps(value))
+            )
         )
-    )
-    return found if op == "=" else ~found
+    found = exists().where(and_(spans.c.trace_id == _T.c.trace_id, condition))
+    return found if op != "!=" else ~found
 
 
 def _condition(clause: RawClause) -> ColumnElement[bool]:
