@@ -127,3 +127,38 @@ def test_server_down_never_blocks_and_warns_once(
     assert elapsed < 1.0
     warnings = [r for r in caplog.records if "Could not export trace" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_traces_wait_for_a_server_that_comes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Traces made while the server is down are exported once it is up: none is lost."""
+    import threading
+
+    import uvicorn
+
+    from mlharbor.server.app import create_app
+
+    port = free_port()
+    mlharbor.set_tracking_uri(f"http://127.0.0.1:{port}")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(f"sqlite:///{tmp_path / 'late.db'}", None, str(tmp_path / "artifacts")),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    try:
+        monkeypatch.setattr(provider, "_experiment_id_for_new_trace", lambda: "0")
+        for n in range(3):
+            pipeline(n)
+        thread.start()
+        assert export.flush(timeout=60)
+        found = mlharbor.search_traces(locations=["0"], return_type="list")
+        assert len(found) == 3
+    finally:
+        mlharbor.set_tracking_uri(None)
+        server.should_exit = True
+        thread.join(10)
