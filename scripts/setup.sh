@@ -9,7 +9,7 @@ MLFLOW_VERSION="3.17.2"
 MLFLOW_VENV_PACKAGES=("mlflow[auth]==${MLFLOW_VERSION}" "scikit-learn" "pandas" "boto3"
     "xgboost-cpu>=2.0" "lightgbm>=4.0" "torch==2.13.0" "pytorch-lightning==2.6.6"
     "lightning==2.6.6" "slowapi>=0.1.9" "watchfiles" "psutil"
-    "opentelemetry-exporter-otlp-proto-http==1.45.2")
+    "opentelemetry-exporter-otlp-proto-http==1.45.2" "openai==3.60.0")
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

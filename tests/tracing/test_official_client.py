@@ -102,3 +102,29 @@ def test_mlharbor_client_against_mlharbor_server(live_server: RunningServer) -> 
     assert results["span_names"] == ["add", "agent", "fake_llm", "retrieve"]
     assert results["fetched_spans"] == 4
     assert results["feedback"] == [["helpful", True, "CODE"]]
+
+
+def test_official_openai_autolog_through_the_gateway(
+    mlflow_python: str, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlharbor.gateway.app import create_app
+    from mlharbor.gateway.config import parse_config
+    from tests.gateway.conftest import serve_in_thread
+    from tests.gateway.fakes import KEYS, FakeProviders
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEYS["openai"])
+    with serve_in_thread(FakeProviders().app) as fake_url:
+        model = {
+            "provider": "openai",
+            "name": "gpt-4o",
+            "config": {"openai_api_key": "$OPENAI_API_KEY", "openai_api_base": f"{fake_url}/v1"},
+        }
+        config = parse_config(
+            {"endpoints": [{"name": "chat", "endpoint_type": "llm/v1/chat", "model": model}]}
+        )
+        with serve_in_thread(create_app(config)) as gateway_url:
+            out = _run(mlflow_python, live_server, str(SCRIPTS / "openai_call.py"), gateway_url)
+    results = json.loads(out)
+    assert results["span_type"] == "CHAT_MODEL"
+    assert results["outputs"] == results["answer"]
+    assert results["tokens"]["total_tokens"] > 0
