@@ -86,3 +86,7 @@ def test_spans_into_a_missing_or_other_experiment(store: SqlTrackingStore) -> No
     store.log_spans(experiment_id, spans)
     with pytest.raises(InvalidParameterValue):
         store.log_spans(other, spans)
+    moved = TraceInfo(trace_id=f"tr-{'3' * 32}", experiment_id=other, request_time=0, state="OK")
+    with pytest.raises(InvalidParameterValue):
+        store.start_trace(moved)
+    assert store.get_trace_info(moved.trace_id).experiment_id == experiment_id

@@ -223,7 +223,11 @@ class BasicAuthApp:
         if route.raw or route.request is None:
             params: Params = {k: v[0] for k, v in query.items() if v}
             params.update(path_params)
-            return Call(user, params), None
+            headers = {
+                bytes(k).decode("latin-1").lower(): bytes(v).decode("latin-1")
+                for k, v in scope["headers"]
+            }
+            return Call(user, params, headers=headers), None
         if scope["method"] not in _BODY_METHODS:
             query.update({k: [v] for k, v in path_params.items()})
             return Call(user, route.request.parse_query(query)), None

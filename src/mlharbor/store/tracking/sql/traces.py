@@ -53,6 +53,16 @@ class TracesMixin(SqlStoreBase):
         """Record a trace's info (insert, or update the row its spans created) and return it."""
         with writing(self.engine) as connection:
             experiment = self._active_experiment_row(connection, info.experiment_id)
+            owner = connection.execute(
+                select(_T.c.experiment_id).where(_T.c.trace_id == info.trace_id)
+            ).scalar()
+            if owner is not None and owner != experiment.experiment_id:
+                # A trace never moves: its id must not let a writer of one experiment take over
+                # a trace of another.
+                raise InvalidParameterValue(
+                    f"Trace {info.trace_id} belongs to another experiment than "
+                    f"{info.experiment_id}"
+                )
             values = {
                 "experiment_id": experiment.experiment_id,
                 "client_request_id": info.client_request_id,
