@@ -33,7 +33,14 @@ DRIVER = Path(__file__).with_name("traces_driver.py")
 
 
 def _run(python: str, impl: str, db: Path, traces: int, spans: int, samples: int) -> Any:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src"), "GIT_PYTHON_REFRESH": "quiet"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT / "src"),
+        "GIT_PYTHON_REFRESH": "quiet",
+        # Both libraries read this: write each trace before the next, so neither drops traces
+        # from a full export queue and the write figure is the store's own.
+        "MLFLOW_ENABLE_ASYNC_TRACE_LOGGING": "false",
+    }
     done = subprocess.run(
         [python, str(DRIVER), impl, str(db), str(traces), str(spans), str(samples)],
         env=env,
