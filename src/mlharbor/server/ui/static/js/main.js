@@ -7,6 +7,7 @@ import { renderRuns } from "./pages/runs.js";
 import { renderRun } from "./pages/run.js";
 import { renderCompare } from "./pages/compare.js";
 import { renderModels, renderModel, renderModelVersion } from "./pages/models.js";
+import { renderTraces, renderTrace } from "./pages/traces.js";
 
 const ROUTES = [
   [[], renderExperiments, "experiments"],
@@ -14,6 +15,8 @@ const ROUTES = [
   [["experiments", ":id"], renderRuns, "experiments"],
   [["runs", ":id"], renderRun, "experiments"],
   [["compare"], renderCompare, "experiments"],
+  [["experiments", ":id", "traces"], renderTraces, "experiments"],
+  [["traces", ":id"], renderTrace, "experiments"],
   [["models"], renderModels, "models"],
   [["models", ":name"], renderModel, "models"],
   [["models", ":name", "versions", ":version"], renderModelVersion, "models"],
