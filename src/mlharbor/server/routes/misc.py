@@ -7,7 +7,6 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from mlharbor import __version__
 from mlharbor.server.context import ServerContext
 from mlharbor.server.routes import Routes
 from mlharbor.server.routes.artifacts import send_location_file
@@ -24,7 +23,6 @@ _SERVER_INFO = {
     "presigned_upload_run_id_supported": False,
     "presigned_upload_model_id_supported": False,
     "features_enabled": {"gateway": False},
-    "mlharbor_version": __version__,
 }
 
 
