@@ -9,7 +9,8 @@ MLFLOW_VERSION="3.17.2"
 MLFLOW_VENV_PACKAGES=("mlflow[auth]==${MLFLOW_VERSION}" "scikit-learn" "pandas" "boto3"
     "xgboost-cpu>=2.0" "lightgbm>=4.0" "torch==2.13.0" "pytorch-lightning==2.6.6"
     "lightning==2.6.6" "slowapi>=0.1.9" "watchfiles" "psutil" "psycopg2-binary==2.9.13"
-    "catboost==1.2.10" "statsmodels==0.15.0" "onnx==1.23.2" "onnxruntime==1.32.0")
+    "catboost==1.2.10" "statsmodels==0.15.0" "onnx==1.23.2" "onnxruntime==1.32.0"
+    "opentelemetry-exporter-otlp-proto-http==1.45.2" "openai==3.60.0")
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

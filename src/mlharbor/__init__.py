@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "models": "mlharbor.models",
     "monitoring": "mlharbor.monitoring",
     "onnx": "mlharbor.onnx",
+    "openai": "mlharbor.openai",
     "projects": "mlharbor.projects",
     "pyfunc": "mlharbor.pyfunc",
     "pytorch": "mlharbor.pytorch",
@@ -83,6 +84,21 @@ _FLUENT = (
     "delete_experiment_tag",
 )
 _LAZY.update({name: f"mlharbor.client.fluent:{name}" for name in _FLUENT})
+_TRACING = (
+    "trace",
+    "start_span",
+    "get_current_active_span",
+    "get_last_active_trace_id",
+    "update_current_trace",
+    "get_trace",
+    "search_traces",
+    "log_feedback",
+    "log_expectation",
+    "get_assessment",
+    "flush_trace_async_logging",
+)
+_LAZY.update({name: f"mlharbor.tracing.fluent:{name}" for name in _TRACING})
+_LAZY["tracing"] = "mlharbor.tracing"
 _LAZY.update(
     {
         "ActiveRun": "mlharbor.client.fluent:ActiveRun",

@@ -30,6 +30,7 @@ from mlharbor.entities.model_registry import (
 from mlharbor.entities.paged_list import PagedList
 from mlharbor.entities.run import Run, RunData, RunInfo, RunInputs, RunOutputs
 from mlharbor.entities.source_type import SourceType
+from mlharbor.entities.trace import Trace, TraceInfo
 
 __all__ = [
     "Dataset",
@@ -65,5 +66,7 @@ __all__ = [
     "RunStatus",
     "RunTag",
     "SourceType",
+    "Trace",
+    "TraceInfo",
     "ViewType",
 ]

@@ -35,6 +35,7 @@ from mlharbor.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from mlharbor.gateway.providers.base import Upstream
 from mlharbor.gateway.reload import ConfigWatcher
 from mlharbor.gateway.routing import Router, Stream, describe_endpoint, describe_route
+from mlharbor.gateway.tracing import record_answer, request_span, traced_stream
 
 __all__ = ["create_app", "create_app_from_path"]
 
@@ -222,10 +223,12 @@ async def _read_json(request: Request) -> Any:
 async def _answer(request: Request, name: str, payload: dict[str, Any]) -> Response:
     router = _router(request)
     client = request.client.host if request.client else "unknown"
-    if payload.get("stream"):
-        stream = await router.stream(name, payload, client)
-        return StreamingResponse(_sse(router, stream), media_type=_SSE)
-    answer = await router.invoke(name, payload, client)
+    with request_span(router.config.tracing, name, router.endpoint_type(name), payload) as span:
+        if payload.get("stream"):
+            stream = await router.stream(name, payload, client)
+            return StreamingResponse(traced_stream(span, _sse(router, stream)), media_type=_SSE)
+        answer = await router.invoke(name, payload, client)
+        record_answer(span, answer.body)
     body = answer.body
     if payload.get("encoding_format") == "base64":
         body = _base64_embeddings(body)

@@ -17,7 +17,9 @@ mlharbor adds three optional endpoint keys: ``timeout_seconds`` (per provider ca
 ``max_retries`` and ``retry_backoff_seconds`` (429 and 5xx answers are retried with exponential
 backoff). A string ``$NAME`` anywhere in ``model.config`` is read from the environment when the
 file is loaded; such values, and every value of a key naming a key, token, secret or password,
-are secrets: never listed, never logged and masked in error messages.
+are secrets: never listed, never logged and masked in error messages. An optional top-level
+``tracing: {experiment: NAME, tracking_uri: URI}`` traces every request into experiment NAME
+(created when missing) on the tracking server at URI (default: the tracking URI in effect).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "Limit",
     "ModelConfig",
     "RouteConfig",
+    "TracingConfig",
     "load_config",
     "parse_config",
 ]
@@ -113,10 +116,19 @@ class RouteConfig:
 
 
 @dataclass(frozen=True)
+class TracingConfig:
+    """``tracing: {experiment: NAME, tracking_uri: URI}``: trace every request into NAME."""
+
+    experiment: str
+    tracking_uri: str | None = None
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     endpoints: tuple[EndpointConfig, ...]
     routes: tuple[RouteConfig, ...] = ()
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
+    tracing: TracingConfig | None = None
 
 
 def load_config(path: str | os.PathLike[str]) -> GatewayConfig:
@@ -140,7 +152,7 @@ def parse_config(document: Any) -> GatewayConfig:
     """Validate a parsed YAML document; see the module docstring for the schema."""
     if not isinstance(document, Mapping):
         raise ConfigError("The gateway configuration must be a mapping with an 'endpoints' list.")
-    _only_keys(document, {"endpoints", "routes"}, "the gateway configuration")
+    _only_keys(document, {"endpoints", "routes", "tracing"}, "the gateway configuration")
     secrets: set[str] = set()
     endpoints = tuple(
         _endpoint(raw, secrets) for raw in _list(document.get("endpoints"), "endpoints")
@@ -153,7 +165,26 @@ def parse_config(document: Any) -> GatewayConfig:
     by_name = {e.name: e for e in endpoints}
     for route in routes:
         _check_route(route, by_name)
-    return GatewayConfig(endpoints=endpoints, routes=routes, secrets=frozenset(secrets))
+    return GatewayConfig(
+        endpoints=endpoints,
+        routes=routes,
+        secrets=frozenset(secrets),
+        tracing=_tracing(document.get("tracing")),
+    )
+
+
+def _tracing(raw: Any) -> TracingConfig | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'tracing' must be a mapping: {experiment: NAME, tracking_uri: URI}.")
+    _only_keys(raw, {"experiment", "tracking_uri"}, "'tracing'")
+    experiment, uri = raw.get("experiment"), raw.get("tracking_uri")
+    if not isinstance(experiment, str) or not experiment:
+        raise ConfigError("'tracing.experiment' must name an experiment.")
+    if uri is not None and not isinstance(uri, str):
+        raise ConfigError("'tracing.tracking_uri' must be a string.")
+    return TracingConfig(experiment, uri)
 
 
 def _list(value: Any, what: str) -> list[Any]:

@@ -193,7 +193,11 @@ class BasicAuthApp:
     ) -> None:
         try:
             parsed = await parsed_params(route, scope, receive, path_params)
-            call = Call(user, parsed.params, parsed.body)
+            headers = {
+                bytes(k).decode("latin-1").lower(): bytes(v).decode("latin-1")
+                for k, v in scope["headers"]
+            }
+            call = Call(user, parsed.params, parsed.body, headers)
             if not user.is_admin:
                 if rule.check is not None and not await self._run(
                     run_checks, self.authorizer, rule.check, call

@@ -42,11 +42,13 @@ class Call:
         params: the validated request fields (JSON routes) or query and path parameters (raw
             routes).
         body: the decoded JSON body, when the request has one; a ``narrow`` may change it.
+        headers: the request headers (lower-case names), for resources named by a header.
     """
 
     user: User
     params: Params
     body: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None
 
 
 class Authorizer:
@@ -446,6 +448,9 @@ def _rules() -> dict[tuple[str, str], Rule]:
             ("GET", f"{base}/artifacts/files"): Rule(logged_model("read")),
         }
     )
+    from mlharbor.server.auth.trace_rules import trace_rules
+
+    table.update(trace_rules())
     return table
 
 

@@ -66,6 +66,8 @@ ROUTE_MODULES = (
     "model_versions",
     "sweeps",
     "housekeeping",
+    "traces",
+    "otlp",
 )
 
 

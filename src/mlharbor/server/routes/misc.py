@@ -7,7 +7,6 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from mlharbor import __version__
 from mlharbor.server.context import ServerContext
 from mlharbor.server.routes import Routes
 from mlharbor.server.routes.artifacts import send_location_file
@@ -32,9 +31,14 @@ async def health(ctx: ServerContext, request: Request) -> Response:
     return PlainTextResponse("OK")
 
 
+# ``/version`` names the MLflow release whose REST API this server speaks: MLflow's client reads it
+# to choose features (it sends spans over OTLP only to servers at 3.4 or later).
+MLFLOW_API_VERSION = "3.17.2"
+
+
 @routes.raw("GET", "/version", mount="root")
 async def version(ctx: ServerContext, request: Request) -> Response:
-    return Response(__version__, media_type="text/html")
+    return Response(MLFLOW_API_VERSION, media_type="text/html")
 
 
 @routes.raw("GET", "mlflow/server-info", versions=("3.0",))

@@ -275,3 +275,86 @@ logged_model_metrics = Table(
     Column("dataset_digest", String(36), nullable=True),
     PrimaryKeyConstraint("model_id", "key", "step", "timestamp", "run_uuid"),
 )
+
+# Traces (MLflow 3 tracing). A trace row holds what search filters and sorts on; its spans keep
+# their OTLP-JSON form in ``content`` next to the columns search uses (name, type, status,
+# latency, token counts), so reading a trace back never re-encodes a span.
+traces = Table(
+    "traces",
+    metadata,
+    Column("trace_id", String(64), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("client_request_id", String(250), nullable=True),
+    Column("request_time", BigInteger, nullable=False),
+    Column("execution_duration", BigInteger, nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("request_preview", Text, nullable=True),
+    Column("response_preview", Text, nullable=True),
+    Index("ix_traces_experiment_time", "experiment_id", "request_time", "trace_id"),
+)
+
+
+def _trace_key_value_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column(
+            "trace_id",
+            String(64),
+            ForeignKey("traces.trace_id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("key", String(250), nullable=False),
+        Column("value", Text, nullable=False),
+        PrimaryKeyConstraint("trace_id", "key"),
+        Index(
+            f"ix_{name}_key_value", "key", "value", "trace_id", postgresql_where=text(_SHORT_VALUE)
+        ),
+    )
+
+
+trace_tags = _trace_key_value_table("trace_tags")
+trace_metadata = _trace_key_value_table("trace_metadata")
+
+spans = Table(
+    "spans",
+    metadata,
+    Column(
+        "trace_id", String(64), ForeignKey("traces.trace_id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("span_id", String(32), nullable=False),
+    Column("parent_span_id", String(32), nullable=True),
+    Column("name", String(1000), nullable=False),
+    Column("span_type", String(100), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("start_time_ns", BigInteger, nullable=False),
+    Column("end_time_ns", BigInteger, nullable=True),
+    Column("duration_ns", BigInteger, nullable=True),
+    Column("input_tokens", BigInteger, nullable=True),
+    Column("output_tokens", BigInteger, nullable=True),
+    Column("total_tokens", BigInteger, nullable=True),
+    Column("content", Text, nullable=False),
+    PrimaryKeyConstraint("trace_id", "span_id"),
+    Index("ix_spans_name", "name", "trace_id"),
+    Index("ix_spans_type", "span_type", "trace_id"),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("assessment_id", String(64), primary_key=True),
+    Column(
+        "trace_id", String(64), ForeignKey("traces.trace_id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(250), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("create_time", BigInteger, nullable=False),
+    Column("last_update_time", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_assessments_trace", "trace_id", "create_time"),
+)

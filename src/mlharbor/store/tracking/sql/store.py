@@ -8,10 +8,17 @@ from mlharbor.store.tracking.sql.logged_models import LoggedModelsMixin
 from mlharbor.store.tracking.sql.purge import PurgeMixin
 from mlharbor.store.tracking.sql.run_data import RunDataMixin
 from mlharbor.store.tracking.sql.runs import RunsMixin
+from mlharbor.store.tracking.sql.traces import TracesMixin
 
 
 class SqlTrackingStore(
-    ExperimentsMixin, RunsMixin, RunDataMixin, InputsMixin, LoggedModelsMixin, PurgeMixin
+    ExperimentsMixin,
+    RunsMixin,
+    RunDataMixin,
+    InputsMixin,
+    LoggedModelsMixin,
+    PurgeMixin,
+    TracesMixin,
 ):
     """Tracking store over SQLAlchemy Core; implements :class:`TrackingStore`.
 

@@ -10,6 +10,7 @@ import { renderModels, renderModel, renderModelVersion } from "./pages/models.js
 import { renderSweep } from "./pages/sweep.js";
 import { renderLoggedModel } from "./pages/loggedmodel.js";
 import { mlflowAlias } from "./aliases.js";
+import { renderTraces, renderTrace } from "./pages/traces.js";
 
 const ROUTES = [
   [[], renderExperiments, "experiments"],
@@ -18,6 +19,8 @@ const ROUTES = [
   [["experiments", ":id", "models", ":modelId"], renderLoggedModel, "experiments"],
   [["runs", ":id"], renderRun, "experiments"],
   [["compare"], renderCompare, "experiments"],
+  [["experiments", ":id", "traces"], renderTraces, "experiments"],
+  [["traces", ":id"], renderTrace, "experiments"],
   [["models"], renderModels, "models"],
   [["models", ":name"], renderModel, "models"],
   [["models", ":name", "versions", ":version"], renderModelVersion, "models"],
