@@ -110,13 +110,21 @@ def mlflow_python() -> str:
         pytest.fail(str(exc))
 
 
-@pytest.fixture(autouse=True)
-def _experiment_id_variable_kept() -> Iterator[None]:
-    """``set_experiment`` exports ``MLFLOW_EXPERIMENT_ID`` (as MLflow does); a test that calls
-    it must not hand that experiment to the programs later tests start."""
-    before = os.environ.get("MLFLOW_EXPERIMENT_ID")
-    yield
-    if before is None:
+# What the caller's environment says, before any test or fixture calls ``set_experiment``.
+_CALLER_EXPERIMENT_ID = os.environ.get("MLFLOW_EXPERIMENT_ID")
+
+
+def _restore_experiment_id() -> None:
+    if _CALLER_EXPERIMENT_ID is None:
         os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
     else:
-        os.environ["MLFLOW_EXPERIMENT_ID"] = before
+        os.environ["MLFLOW_EXPERIMENT_ID"] = _CALLER_EXPERIMENT_ID
+
+
+@pytest.fixture(autouse=True)
+def _experiment_id_variable_kept() -> Iterator[None]:
+    """``set_experiment`` exports ``MLFLOW_EXPERIMENT_ID`` (as MLflow does); neither a test nor
+    a session fixture that calls it may hand that experiment to later tests or their programs."""
+    _restore_experiment_id()
+    yield
+    _restore_experiment_id()
