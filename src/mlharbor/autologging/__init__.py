@@ -21,7 +21,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Patches", "ReentryGuard", "autolog_run", "subclasses", "warn_failure"]
+__all__ = [
+    "Patches",
+    "ReentryGuard",
+    "autolog_run",
+    "log_autologged_model",
+    "subclasses",
+    "warn_failure",
+]
 
 _log = logging.getLogger("mlharbor.autologging")
 
@@ -116,3 +123,39 @@ def warn_failure(message: str, exc: BaseException, *, silent: bool = False) -> N
     """Report a logging problem without interrupting training."""
     if not silent:
         _log.warning("%s: %s", message, exc)
+
+
+def log_autologged_model(
+    log_model: Callable[..., Any],
+    model: Any,
+    run_id: str,
+    example: Any,
+    config: dict[str, Any],
+    warn: Callable[[str, BaseException], None],
+) -> str | None:
+    """Log ``model`` as ``model`` of ``run_id`` with the flavor's ``log_model``, with a signature
+    inferred from ``example`` and the example itself as ``config`` asks; the logged model's id,
+    or None when logging failed (reported through ``warn``, never raised)."""
+    import copy
+
+    signature = None
+    if example is not None and config["log_model_signatures"]:
+        try:
+            from mlharbor.models.signature import infer_signature
+
+            signature = infer_signature(example, model.predict(copy.deepcopy(example)))
+        except Exception as exc:
+            warn("Inferring the model signature failed", exc)
+    try:
+        info = log_model(
+            model,
+            name="model",
+            run_id=run_id,
+            signature=signature,
+            input_example=example if config["log_input_examples"] else None,
+            registered_model_name=config["registered_model_name"],
+        )
+    except Exception as exc:
+        warn("Autologging of the model failed", exc)
+        return None
+    return str(info.model_id)

@@ -26,7 +26,14 @@ import threading
 import time
 from typing import Any
 
-from mlharbor.autologging import Patches, ReentryGuard, autolog_run, subclasses, warn_failure
+from mlharbor.autologging import (
+    Patches,
+    ReentryGuard,
+    autolog_run,
+    log_autologged_model,
+    subclasses,
+    warn_failure,
+)
 from mlharbor.autologging.boosting import EXAMPLE_ROWS
 from mlharbor.autologging.metrics import MetricRecorder
 from mlharbor.autologging.plots import plot_importance
@@ -242,27 +249,7 @@ def _log_early_stopping(recorder: MetricRecorder, model: Any) -> None:
 def _log_model(model: Any, run_id: str, example: Any) -> str | None:
     from mlharbor.catboost.flavor import log_model
 
-    signature = None
-    if example is not None and _config["log_model_signatures"]:
-        try:
-            from mlharbor.models.signature import infer_signature
-
-            signature = infer_signature(example, model.predict(copy.deepcopy(example)))
-        except Exception as exc:
-            _warn("Inferring the model signature failed", exc)
-    try:
-        info = log_model(
-            model,
-            name="model",
-            run_id=run_id,
-            signature=signature,
-            input_example=example if _config["log_input_examples"] else None,
-            registered_model_name=_config["registered_model_name"],
-        )
-    except Exception as exc:
-        _warn("Autologging of the model failed", exc)
-        return None
-    return str(info.model_id)
+    return log_autologged_model(log_model, model, run_id, example, _config, _warn)
 
 
 def _log_importance(client: Any, run_id: str, model: Any) -> None:
