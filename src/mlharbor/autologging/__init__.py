@@ -132,10 +132,13 @@ def log_autologged_model(
     example: Any,
     config: dict[str, Any],
     warn: Callable[[str, BaseException], None],
+    predict: Callable[[Any], Any] | None = None,
+    **log_kwargs: Any,
 ) -> str | None:
-    """Log ``model`` as ``model`` of ``run_id`` with the flavor's ``log_model``, with a signature
-    inferred from ``example`` and the example itself as ``config`` asks; the logged model's id,
-    or None when logging failed (reported through ``warn``, never raised)."""
+    """Log ``model`` as ``model`` of ``run_id`` with the flavor's ``log_model`` (and its extra
+    ``log_kwargs``), with a signature inferred from ``example`` through ``predict`` (default
+    ``model.predict``) and the example itself as ``config`` asks; the logged model's id, or None
+    when logging failed (reported through ``warn``, never raised)."""
     import copy
 
     signature = None
@@ -143,7 +146,8 @@ def log_autologged_model(
         try:
             from mlharbor.models.signature import infer_signature
 
-            signature = infer_signature(example, model.predict(copy.deepcopy(example)))
+            predicted = (predict or model.predict)(copy.deepcopy(example))
+            signature = infer_signature(example, predicted)
         except Exception as exc:
             warn("Inferring the model signature failed", exc)
     try:
@@ -154,6 +158,7 @@ def log_autologged_model(
             signature=signature,
             input_example=example if config["log_input_examples"] else None,
             registered_model_name=config["registered_model_name"],
+            **log_kwargs,
         )
     except Exception as exc:
         warn("Autologging of the model failed", exc)

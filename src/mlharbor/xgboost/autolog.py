@@ -17,7 +17,6 @@ and fail the run autologging started.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import json
 import os
@@ -26,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mlharbor.autologging import log_autologged_model
 from mlharbor.autologging.boosting import EXAMPLE_ATTR, BoostingAutolog, TrainTargets
 from mlharbor.autologging.metrics import MetricRecorder
 from mlharbor.autologging.plots import plot_importance
@@ -247,29 +247,17 @@ def _log_model(
 ) -> str | None:
     from mlharbor.xgboost.flavor import log_model
 
-    signature = None
-    if example is not None and _config["log_model_signatures"]:
-        try:
-            from mlharbor.models.signature import infer_signature
-
-            signature = infer_signature(example, predict(copy.deepcopy(example)))
-        except Exception as exc:
-            _warn("Inferring the model signature failed", exc)
-    try:
-        info = log_model(
-            model,
-            name="model",
-            run_id=run_id,
-            signature=signature,
-            input_example=example if _config["log_input_examples"] else None,
-            registered_model_name=_config["registered_model_name"],
-            model_format=_config["model_format"],
-            params=params,
-        )
-    except Exception as exc:
-        _warn("Autologging of the model failed", exc)
-        return None
-    return str(info.model_id)
+    return log_autologged_model(
+        log_model,
+        model,
+        run_id,
+        example,
+        _config,
+        _warn,
+        predict,
+        model_format=_config["model_format"],
+        params=params,
+    )
 
 
 def _log_importances(client: Any, run_id: str, model: Any) -> None:
